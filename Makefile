@@ -1,0 +1,77 @@
+# The pipeline: Debian base kernel -> patched tree -> ppc64le kernel ->
+# initramfs -> QEMU platform matrix.  `make` runs it; `make check` runs every
+# test the project has.  See README.md.
+
+# Debian linux-source version the series applies to (sha256 pinned in
+# config/base.sha256).  KERNEL_SRC=/path uses a local kernel tree instead.
+BASE ?= 7.2.13-1
+KERNEL_SRC ?=
+# Mainline as Debian ships it, for `make compare`.
+MAINLINE ?= 7.3.4-1~bpo13+1
+# Kernel variant: default, or NAME for config/kernel/NAME.config.
+VARIANT ?= default
+# Subset of the matrix (names or globs); empty = all.
+CONFIGS ?=
+TIMEOUT ?= 600
+JOBS ?= $(shell nproc)
+
+export BASE KERNEL_SRC JOBS
+
+B := build
+VMLINUX := $(B)/vmlinux$(if $(filter-out default,$(VARIANT)),-$(VARIANT))
+OBJ := $(B)/obj/$(VARIANT)
+MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)')
+
+.PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
+	check selftest clean help
+.DEFAULT_GOAL := all
+
+all: deps-check tree kernel initramfs matrix
+
+help:
+	@sed -n 's/^## //p' Makefile
+
+## make deps          install every package the pipeline needs (apt, root)
+deps:
+	@scripts/deps install
+
+# As root on a fresh machine, `make`/`make check` install what is missing.
+deps-check:
+	@scripts/deps check all 2>/dev/null || \
+	  if [ "$$(id -u)" = 0 ]; then scripts/deps install; else scripts/deps check all; fi
+
+## make tree          build/linux = base commit + one commit per patch
+tree: $(B)/linux/.git/pipeline-applied
+
+$(B)/linux/.git/pipeline-applied: patches/series $(wildcard patches/*.patch) config/base.sha256
+	@scripts/tree
+
+## make export        write build/linux's commits back into patches/
+export:
+	@scripts/export
+
+## make export-check  fail, naming it, if build/linux has work patches/ lacks
+export-check:
+	@scripts/export --check
+
+## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME)
+kernel: tree
+	@scripts/build-kernel $(VARIANT)
+
+## make initramfs     build/initramfs.cpio with /init and the guest tests
+initramfs: kernel
+	@KOBJ=$(CURDIR)/$(OBJ) scripts/initramfs
+
+## make matrix        boot every configuration of config/matrix (CONFIGS=...)
+matrix: initramfs
+	@python3 $(MATRIX) --kernel $(VMLINUX)
+
+## make check         every test: the pipeline's own tests, then the main job
+check: deps-check selftest all
+
+## make selftest      the pipeline's own tests (no kernel build needed)
+selftest:
+	@tests/run
+
+clean:
+	rm -rf $(B)/obj $(B)/results $(B)/guest $(B)/vmlinux* $(B)/initramfs.cpio

@@ -1,0 +1,305 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Boot the test kernel on every QEMU configuration of config/matrix, in
+parallel, and judge what each guest reports.
+
+Every guest gets a timeout: a guest that hangs is TIMEOUT, one that dies
+before /init's end marker is CRASH, never a pass.  The console of each guest
+goes to RESULTS/<config>.log and the TAP of its test programs to
+RESULTS/<config>.tap.  One row per configuration and test program is printed;
+any row that is not PASS (or an expected SKIP) makes the exit status 1.
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import os
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# QEMU settings per machine family: data, not code paths.
+PSERIES = ('pseries,x-vof=on,cap-cfpc=broken,cap-sbbc=broken,'
+           'cap-ibs=broken,cap-ccf-assist=off')
+MACHINES = {
+    'pseries': PSERIES,
+    'powernv8': 'powernv8',
+    'powernv9': 'powernv9',
+    'powernv10': 'powernv10',
+}
+MEMORY = '2G'
+# Seconds a guest may take to stop after /init said it is done.
+DONE_GRACE = 3
+
+# Which expectation keys each guest program reports on a "# result:" line.
+RESULT_KEYS = {
+    'hv_vm': ('hv',),
+    'compat_caps': ('cap', 'caps'),
+}
+
+
+class Config:
+    def __init__(self, name, machine, cpu, options, expect):
+        self.name = name
+        self.machine = machine
+        self.cpu = cpu
+        self.options = options
+        self.expect = expect
+
+    def qemu_argv(self, kernel, initrd, append):
+        if self.machine not in MACHINES:
+            raise ValueError(f'{self.name}: unknown machine {self.machine}')
+        machine = MACHINES[self.machine]
+        if self.options:
+            machine += ',' + self.options
+        argv = ['qemu-system-ppc64', '-M', machine, '-m', MEMORY, '-smp', '1',
+                '-nodefaults', '-display', 'none', '-serial', 'stdio',
+                '-monitor', 'none', '-no-reboot',
+                '-kernel', kernel, '-initrd', initrd, '-append', append]
+        if self.cpu:
+            argv[3:3] = ['-cpu', self.cpu]
+        return argv
+
+
+def read_table(path):
+    configs = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.split('#', 1)[0].split()
+            if not line:
+                continue
+            if len(line) < 4:
+                sys.exit(f'{path}:{lineno}: expected name machine cpu options expectations...')
+            name, machine, cpu, options = line[:4]
+            expect = {}
+            for item in line[4:]:
+                key, sep, value = item.partition('=')
+                if not sep:
+                    sys.exit(f'{path}:{lineno}: expectation {item!r} is not key=value')
+                expect[key] = value
+            if machine not in MACHINES:
+                sys.exit(f'{path}:{lineno}: unknown machine {machine!r} '
+                         f'(known: {", ".join(MACHINES)})')
+            configs.append(Config(name, machine, None if cpu == '-' else cpu,
+                                  None if options == '-' else options, expect))
+    return configs
+
+
+def split_programs(console):
+    """Return [(program, status, tap_lines)] from the console of one guest."""
+    programs = []
+    current = None
+    for line in console.splitlines():
+        line = line.rstrip('\r')
+        m = re.match(r'^@@@ BEGIN (\S+)$', line)
+        if m:
+            current = (m.group(1), [])
+            continue
+        m = re.match(r'^@@@ END (\S+) (exit|signal)=(\d+)$', line)
+        if m and current and m.group(1) == current[0]:
+            status = 0 if m.group(2) == 'exit' and m.group(3) == '0' else \
+                f'{m.group(2)}={m.group(3)}'
+            programs.append((current[0], status, current[1]))
+            current = None
+            continue
+        if current:
+            current[1].append(line)
+    if current:
+        programs.append((current[0], 'no end marker', current[1]))
+    return programs
+
+
+def judge_tap(lines):
+    """Return (verdict, detail) from the TAP of one program."""
+    plan = None
+    ok = notok = skipped = 0
+    bail = None
+    for line in lines:
+        m = re.match(r'^1\.\.(\d+)', line)
+        if m:
+            plan = int(m.group(1))
+            if '# SKIP' in line or plan == 0:
+                return 'SKIP', line.split('#', 1)[-1].strip()
+        m = re.match(r'^(not ok|ok)\b', line)
+        if m:
+            if m.group(1) == 'ok':
+                ok += 1
+                if re.search(r'#\s*SKIP', line, re.I):
+                    skipped += 1
+            elif re.search(r'#\s*(TODO|XFAIL)', line, re.I):
+                ok += 1
+            else:
+                notok += 1
+        if line.startswith('Bail out!'):
+            bail = line
+    if bail:
+        return 'FAIL', bail
+    if plan is None:
+        return 'FAIL', 'no TAP plan'
+    if ok + notok != plan:
+        return 'FAIL', f'{ok + notok} of {plan} tests reported'
+    if notok:
+        return 'FAIL', f'{notok} of {plan} failed'
+    if skipped == plan:
+        return 'SKIP', f'{skipped} skipped'
+    return 'PASS', f'{ok - skipped} passed' + (f', {skipped} skipped' if skipped else '')
+
+
+def reported(lines):
+    values = {}
+    for line in lines:
+        m = re.match(r'^# result: (.*)$', line)
+        if m:
+            for item in m.group(1).split():
+                key, _, value = item.partition('=')
+                values[key] = value
+    return values
+
+
+def run_one(cfg, args):
+    append = ' '.join(['console=hvc0', 'panic=-1', 'quiet' if args.quiet else ''] +
+                      [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
+                      ([args.append] if args.append else []))
+    argv = cfg.qemu_argv(args.kernel, args.initrd, append)
+    log_path = os.path.join(args.results, cfg.name + '.log')
+    start = time.monotonic()
+    timed_out = False
+    done_at = None
+    with open(log_path, 'wb') as log:
+        log.write(('# ' + ' '.join(argv) + '\n').encode())
+        log.flush()
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Read the console as it comes; a reader thread keeps a hung guest
+        # from blocking the timeout.
+        lines = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in proc.stdout] + [lines.put(None)],
+                         daemon=True).start()
+        while True:
+            now = time.monotonic()
+            if done_at is None and now - start > args.timeout:
+                timed_out = True
+                break
+            # QEMU powernv cannot power off: once /init is done, allow the
+            # kernel a moment to finish, then end the guest.
+            if done_at is not None and now - done_at > DONE_GRACE:
+                break
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            if line is None:
+                break
+            log.write(line)
+            if line.startswith(b'@@@ GUEST DONE'):
+                done_at = time.monotonic()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    elapsed = time.monotonic() - start
+    with open(log_path, 'rb') as log:
+        console = log.read().decode('utf-8', 'replace')
+    return judge(cfg, console, timed_out, proc.returncode, elapsed, args)
+
+
+def judge(cfg, console, timed_out, returncode, elapsed, args):
+    """Return the summary rows of one guest: (config, test, expected, got,
+    verdict, detail, seconds)."""
+    rows = []
+    programs = split_programs(console)
+    with open(os.path.join(args.results, cfg.name + '.tap'), 'w') as tap:
+        for name, status, lines in programs:
+            tap.write(f'# @@@ program {name} ({cfg.name})\n')
+            tap.write('\n'.join(lines) + '\n')
+    finished = '@@@ GUEST DONE' in console
+    for name, status, lines in programs:
+        keys = [k for k in RESULT_KEYS.get(name, ()) if k in cfg.expect]
+        expected = ' '.join(f'{k}={cfg.expect[k]}' for k in keys) or 'pass'
+        values = reported(lines)
+        got_values = ' '.join(f'{k}={values.get(k, "?")}' for k in keys)
+        verdict, detail = judge_tap(lines)
+        if status != 0:
+            verdict, detail = 'FAIL', f'program ended with {status}'
+        mismatch = [k for k in keys if values.get(k) != cfg.expect[k]]
+        if mismatch:
+            verdict = 'FAIL'
+            detail = 'reported ' + got_values + ', table says ' + expected
+        got = got_values or verdict.lower()
+        rows.append((cfg.name, name, expected, got, verdict, detail, elapsed))
+    if timed_out:
+        rows.append((cfg.name, '(guest)', 'done', 'hung', 'TIMEOUT',
+                     f'killed after {args.timeout} s', elapsed))
+    elif not finished:
+        rows.append((cfg.name, '(guest)', 'done', f'qemu exit {returncode}',
+                     'CRASH', 'no "@@@ GUEST DONE" on the console', elapsed))
+    elif not programs:
+        rows.append((cfg.name, '(guest)', 'tests', 'none', 'FAIL',
+                     'no test program ran', elapsed))
+    return rows
+
+
+def print_table(rows, out=sys.stdout):
+    head = ('configuration', 'test', 'expected', 'got', 'verdict', 'seconds')
+    body = [(r[0], r[1], r[2], r[3], r[4], f'{r[6]:.1f}') for r in rows]
+    widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
+    fmt = ' | '.join('{:<%d}' % w for w in widths)
+    print(fmt.format(*head), file=out)
+    print('-+-'.join('-' * w for w in widths), file=out)
+    for r in body:
+        print(fmt.format(*r), file=out)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--table', default=os.path.join(TOP, 'config', 'matrix'))
+    p.add_argument('--kernel', default=os.path.join(TOP, 'build', 'vmlinux'))
+    p.add_argument('--initrd', default=os.path.join(TOP, 'build', 'initramfs.cpio'))
+    p.add_argument('--results', default=os.path.join(TOP, 'build', 'results'))
+    p.add_argument('--configs', default='', help='names or globs, comma or space separated')
+    p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
+    p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
+    p.add_argument('--append', default='', help='extra kernel command line')
+    p.add_argument('--quiet', action='store_true', help='boot with "quiet"')
+    p.add_argument('--judge-log', metavar='LOG',
+                   help='judge a saved console log for --configs NAME; boot nothing')
+    args = p.parse_args()
+
+    configs = read_table(args.table)
+    if args.configs:
+        wanted = args.configs.replace(',', ' ').split()
+        unknown = [w for w in wanted if not any(fnmatch.fnmatch(c.name, w) for c in configs)]
+        if unknown:
+            sys.exit(f'matrix: no configuration matches {", ".join(unknown)} in {args.table}')
+        configs = [c for c in configs if any(fnmatch.fnmatch(c.name, w) for w in wanted)]
+    os.makedirs(args.results, exist_ok=True)
+
+    if args.judge_log:
+        with open(args.judge_log, encoding='utf-8', errors='replace') as f:
+            rows = [r for c in configs for r in judge(c, f.read(), False, 0, 0.0, args)]
+    else:
+        for path in (args.kernel, args.initrd):
+            if not os.path.exists(path):
+                sys.exit(f'matrix: {path} missing; run "make kernel initramfs"')
+        start = time.monotonic()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+            results = list(pool.map(lambda c: run_one(c, args), configs))
+        rows = [r for res in results for r in res]
+        print(f'matrix: {len(configs)} configuration(s) in '
+              f'{time.monotonic() - start:.0f} s, {args.jobs} at a time, '
+              f'logs in {os.path.relpath(args.results)}/')
+    print_table(rows)
+    with open(os.path.join(args.results, 'summary.txt'), 'w') as f:
+        print_table(rows, f)
+    bad = [r for r in rows if r[4] not in ('PASS', 'SKIP')]
+    for r in bad:
+        print(f'matrix: {r[0]} {r[1]}: {r[4]}: {r[5]}', file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
