@@ -21,9 +21,10 @@ B := build
 VMLINUX := $(B)/vmlinux$(if $(filter-out default,$(VARIANT)),-$(VARIANT))
 OBJ := $(B)/obj/$(VARIANT)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)')
+ML := $(B)/mainline
 
 .PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
-	check selftest clean help
+	check checkpatch selftest compare clean help
 .DEFAULT_GOAL := all
 
 all: deps-check tree kernel initramfs matrix
@@ -64,10 +65,25 @@ initramfs: kernel
 
 ## make matrix        boot every configuration of config/matrix (CONFIGS=...)
 matrix: initramfs
-	@python3 $(MATRIX) --kernel $(VMLINUX)
+	@python3 $(MATRIX) --kunit --kernel $(VMLINUX)
 
-## make check         every test: the pipeline's own tests, then the main job
-check: deps-check selftest all
+## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix
+compare: matrix
+	@scripts/fetch-base $(MAINLINE)
+	@KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
+	  KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
+	@KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
+	  INITRAMFS=$(CURDIR)/$(B)/initramfs-mainline.cpio scripts/initramfs
+	@python3 $(MATRIX) --report-only --kernel $(B)/vmlinux-mainline \
+	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
+	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
+
+## make check         every test: the pipeline's own tests, checkpatch, the main job
+check: deps-check selftest checkpatch all
+
+## make checkpatch    scripts/checkpatch.pl --strict on every patch
+checkpatch: tree
+	@scripts/checkpatch
 
 ## make selftest      the pipeline's own tests (no kernel build needed)
 selftest:

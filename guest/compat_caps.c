@@ -7,7 +7,8 @@
  *   kvmtest.hv=0|1      an HV VM can be created
  *   kvmtest.cap=0|1     KVM_CHECK_EXTENSION(KVM_CAP_PPC_COMPAT_CAPS)
  *   kvmtest.caps=0x...  the bitmap KVM_PPC_GET_COMPAT_CAPS returns
- * What the kernel answered is printed as "# result: cap=.. caps=.." so that
+ *   kvmtest.pr=0|1      a PR VM can be created (it must answer ENOTTY)
+ * What the kernel answered is printed as "# result: key=value" so that
  * the host compares it with the table on its own.  Every error case of the
  * ABI is checked, with canary bytes after the structure, and
  * KVM_REG_PPC_ARCH_COMPAT is checked against the bitmap: each reported mode
@@ -35,6 +36,7 @@
 #define SC1		0x44000022u	/* sc 1: hypercall to the hypervisor */
 #define MSR_SF		(1ULL << 63)
 #define MSR_LE		1ULL
+#define PATB_GR		(1ULL << 63)	/* guest uses radix */
 
 static int tests, failures;
 
@@ -142,29 +144,44 @@ static void abi_errors(int kvm, int vm, uint64_t caps)
 
 	c = fresh(VER0, 0);
 	e = get_caps(kvm, c);
-	CHECK(e == EINVAL && canary_ok(0), "on the /dev/kvm fd: EINVAL (got %s)", strerror(e));
+	CHECK(e == EINVAL && c->compat_capabilities == 0x1111 && canary_ok(VER0),
+	      "on the /dev/kvm fd: EINVAL, buffer untouched (got %s)", strerror(e));
 }
 
-/* Memory with "sc 1" at CODE_GPA and a radix MMU, for running a vCPU. */
-static int setup_vm_for_running(int vm)
+/*
+ * Memory with "sc 1" at CODE_GPA and a radix MMU, for running a vCPU.
+ * Returns NULL or why it could not be done.
+ */
+static const char *setup_vm_for_running(int vm)
 {
 	struct kvm_ppc_mmuv3_cfg mmu = {
 		.flags = KVM_PPC_MMUV3_RADIX | KVM_PPC_MMUV3_GTSE,
-		.process_table = 0x20000,	/* unused in real mode */
+		/* Guest radix; the table itself is not used in real mode. */
+		.process_table = PATB_GR | 0x20000,
 	};
 	struct kvm_userspace_memory_region region = { .slot = 0, .memory_size = MEM_SIZE };
 	void *mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
+	static char why[96];
+
 	if (mem == MAP_FAILED)
-		return -1;
+		return "mmap failed";
 	*(uint32_t *)((char *)mem + CODE_GPA) = SC1;
 	region.userspace_addr = (uintptr_t)mem;
-	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region))
-		return -1;
-	return ioctl(vm, KVM_PPC_CONFIGURE_V3_MMU, &mmu);
+	if (ioctl(vm, KVM_SET_USER_MEMORY_REGION, &region)) {
+		snprintf(why, sizeof(why), "KVM_SET_USER_MEMORY_REGION: %s", strerror(errno));
+		return why;
+	}
+	if (ioctl(vm, KVM_PPC_CONFIGURE_V3_MMU, &mmu)) {
+		snprintf(why, sizeof(why), "no radix guest MMU (KVM_PPC_CONFIGURE_V3_MMU: %s)",
+			 strerror(errno));
+		return why;
+	}
+	return NULL;
 }
 
+/* A vCPU with PAPR enabled (HV KVM runs nothing else); -errno on failure. */
 static int new_vcpu(int kvm, int vm, int id, struct kvm_run **run)
 {
 	struct kvm_enable_cap papr = { .cap = KVM_CAP_PPC_PAPR };
@@ -172,9 +189,9 @@ static int new_vcpu(int kvm, int vm, int id, struct kvm_run **run)
 	int size = ioctl(kvm, KVM_GET_VCPU_MMAP_SIZE, 0);
 
 	if (vcpu < 0 || size <= 0 || ioctl(vcpu, KVM_ENABLE_CAP, &papr))
-		return -1;
+		return -errno;
 	*run = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, vcpu, 0);
-	return *run == MAP_FAILED ? -1 : vcpu;
+	return *run == MAP_FAILED ? -errno : vcpu;
 }
 
 static int set_compat(int vcpu, uint32_t pvr)
@@ -213,6 +230,21 @@ static const char *run_to_hcall(int vcpu, struct kvm_run *run)
 	return NULL;
 }
 
+/* Does the host run with the radix MMU?  (POWER8 hosts cannot.) */
+static int host_radix(void)
+{
+	char line[256];
+	int radix = 0;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "MMU", 3) && strstr(line, "Radix"))
+			radix = 1;
+	if (f)
+		fclose(f);
+	return radix;
+}
+
 static void arch_compat(int kvm, uint64_t caps)
 {
 	static const struct { const char *name; uint64_t bit; uint32_t pvr; } modes[] = {
@@ -220,19 +252,22 @@ static void arch_compat(int kvm, uint64_t caps)
 		{ "POWER10", KVM_PPC_COMPAT_CAP_POWER10, 0x0f000006 },
 		{ "POWER11", KVM_PPC_COMPAT_CAP_POWER11, 0x0f000007 },
 	};
-	int vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
-	int can_run = vm >= 0 && setup_vm_for_running(vm) == 0;
 
+	/* A fresh VM and vCPU per mode: small hosts allow few vCPU ids. */
 	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
 		int want = !!(caps & modes[i].bit), e, vcpu;
+		int vm = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_HV);
+		const char *no_run = vm < 0 ? "no HV VM" : setup_vm_for_running(vm);
 		struct kvm_run *run;
 		char what[128];
 		const char *why;
 
-		vcpu = vm < 0 ? -1 : new_vcpu(kvm, vm, i, &run);
+		vcpu = vm < 0 ? -ENODEV : new_vcpu(kvm, vm, 0, &run);
 		if (vcpu < 0) {
-			snprintf(what, sizeof(what), "ARCH_COMPAT %s", modes[i].name);
-			skip(what, "cannot create an HV vCPU");
+			CHECK(0, "ARCH_COMPAT %s: cannot create an HV vCPU: %s",
+			      modes[i].name, strerror(-vcpu));
+			if (vm >= 0)
+				close(vm);
 			continue;
 		}
 		e = set_compat(vcpu, modes[i].pvr);
@@ -241,21 +276,46 @@ static void arch_compat(int kvm, uint64_t caps)
 		      strerror(e));
 		snprintf(what, sizeof(what), "vCPU runs after ARCH_COMPAT %s was %s",
 			 modes[i].name, want ? "accepted" : "refused");
-		if (!can_run) {
-			skip(what, "no radix MMU for the guest (hash-only host)");
+		if (no_run) {
+			if (host_radix())
+				CHECK(0, "%s: %s", what, no_run);
+			else
+				skip(what, "hash-MMU host: no radix guest to run");
+			close(vcpu);
+			close(vm);
 			continue;
 		}
 		why = run_to_hcall(vcpu, run);
 		CHECK(!why, "%s%s%s", what, why ? ": " : "", why ? why : "");
-	}
-	if (vm >= 0)
+		close(vcpu);
 		close(vm);
+	}
+}
+
+/* A PR VM (hash-MMU hosts with kvm-pr only) has no answer: ENOTTY. */
+static void pr_vm(int kvm)
+{
+	struct kvm_ppc_compat_caps *c;
+	int pr, e, cap;
+
+	pr = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_PR);
+	printf("# result: pr=%d\n", pr >= 0);
+	if (pr < 0) {
+		skip("PR VM: capability 0, ioctl ENOTTY", "no PR VM on this host (radix MMU or no kvm-pr)");
+		return;
+	}
+	c = fresh(VER0, 0);
+	e = get_caps(pr, c);
+	cap = ioctl(pr, KVM_CHECK_EXTENSION, KVM_CAP_PPC_COMPAT_CAPS);
+	CHECK(e == ENOTTY && cap == 0 && c->compat_capabilities == 0x1111 && canary_ok(VER0),
+	      "PR VM: capability 0, ioctl ENOTTY (got %d, %s)", cap, strerror(e));
+	close(pr);
 }
 
 int main(void)
 {
 	long expect_hv = cmdline_long("kvmtest.hv", -1);
-	int kvm, vm, vm2, pr, cap_sys, cap_vm = -1, e, e2;
+	int kvm, vm, vm2, cap_sys, cap_vm = -1, e, e2;
 	uint64_t caps = 0, caps2 = 0;
 	struct kvm_ppc_compat_caps *c;
 	char caps_str[32] = "none";
@@ -266,7 +326,7 @@ int main(void)
 	buf = mmap(NULL, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm < 0 || buf == MAP_FAILED) {
-		printf("# /dev/kvm: %s\n# result: cap=0 caps=none\n", strerror(errno));
+		printf("# /dev/kvm: %s\n# result: cap=0 caps=none pr=0\n", strerror(errno));
 		printf("1..0 # SKIP no /dev/kvm\n");
 		return expect_hv > 0;
 	}
@@ -275,6 +335,7 @@ int main(void)
 	if (vm < 0) {
 		printf("# no HV VM: %s\n# result: cap=%d caps=none\n", strerror(errno), cap_sys);
 		CHECK(cap_sys == 0, "no HV KVM: capability 0 on /dev/kvm (got %d)", cap_sys);
+		pr_vm(kvm);
 		printf("1..%d\n", tests);
 		return failures != 0;
 	}
@@ -307,17 +368,7 @@ int main(void)
 		close(vm2);
 
 	abi_errors(kvm, vm, caps);
-
-	pr = ioctl(kvm, KVM_CREATE_VM, KVM_VM_PPC_PR);
-	if (pr < 0) {
-		skip("PR VM: capability 0, ioctl ENOTTY", "no PR VM on this host (radix MMU or no kvm-pr)");
-	} else {
-		c = fresh(VER0, 0);
-		e = get_caps(pr, c);
-		CHECK(e == ENOTTY && ioctl(pr, KVM_CHECK_EXTENSION, KVM_CAP_PPC_COMPAT_CAPS) == 0,
-		      "PR VM: capability 0, ioctl ENOTTY (got %s)", strerror(e));
-		close(pr);
-	}
+	pr_vm(kvm);
 
 	arch_compat(kvm, caps);
 	close(vm);

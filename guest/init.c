@@ -4,6 +4,10 @@
  * program listed in /tests/order, frame each one's TAP output with markers the
  * host-side runner looks for, and power the machine off.  A guest that never
  * reaches the end marker is a failure on the host side, never a pass.
+ *
+ * A line of /tests/order is a program name and its arguments; an argument
+ * "@KEY" is replaced by the value of kvmtest.KEY on the kernel command line,
+ * which is how the matrix table reaches programs that take options.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,18 +26,46 @@ static void mount_or_warn(const char *src, const char *dst, const char *type)
 		printf("# init: mount %s on %s: %s\n", type, dst, strerror(errno));
 }
 
-static int run(const char *name)
+#define MAX_ARGS 16
+
+/* Replace "@KEY" by the value of kvmtest.KEY=VALUE from the command line. */
+static char *expand(char *arg, const char *cmdline)
 {
-	char path[256];
-	int status;
+	char key[64], *val, *end;
+
+	if (arg[0] != '@')
+		return arg;
+	snprintf(key, sizeof(key), "kvmtest.%s=", arg + 1);
+	val = strstr(cmdline, key);
+	if (!val)
+		return arg;
+	val = strdup(val + strlen(key));
+	end = val + strcspn(val, " \n");
+	*end = '\0';
+	return val;
+}
+
+static int run(char *line, const char *cmdline)
+{
+	char path[256], *argv[MAX_ARGS + 1], *save;
+	const char *name;
+	int status, argc = 0;
 	pid_t pid;
 
+	for (char *tok = strtok_r(line, " \t", &save); tok && argc < MAX_ARGS;
+	     tok = strtok_r(NULL, " \t", &save))
+		argv[argc++] = expand(tok, cmdline);
+	argv[argc] = NULL;
+	if (!argc)
+		return 0;
+	name = argv[0];
 	snprintf(path, sizeof(path), "/tests/%s", name);
+	argv[0] = path;
 	printf("@@@ BEGIN %s\n", name);
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
-		execl(path, path, (char *)NULL);
+		execv(path, argv);
 		printf("Bail out! exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
@@ -52,14 +84,20 @@ static int run(const char *name)
 
 int main(void)
 {
-	char line[200];
-	FILE *order;
+	char line[200], cmdline[4096] = "";
+	FILE *order, *f;
 
 	mount_or_warn("proc", "/proc", "proc");
 	mount_or_warn("sysfs", "/sys", "sysfs");
 	mount_or_warn("devtmpfs", "/dev", "devtmpfs");
 	setvbuf(stdout, NULL, _IOLBF, 0);
 
+	f = fopen("/proc/cmdline", "r");
+	if (f) {
+		if (!fgets(cmdline, sizeof(cmdline), f))
+			cmdline[0] = '\0';
+		fclose(f);
+	}
 	printf("@@@ GUEST UP\n");
 	order = fopen("/tests/order", "r");
 	if (!order) {
@@ -68,7 +106,7 @@ int main(void)
 		while (fgets(line, sizeof(line), order)) {
 			line[strcspn(line, "\r\n")] = '\0';
 			if (line[0] && line[0] != '#')
-				run(line);
+				run(line, cmdline);
 		}
 		fclose(order);
 	}

@@ -39,13 +39,14 @@ DONE_GRACE = 3
 # Which expectation keys each guest program reports on a "# result:" line.
 RESULT_KEYS = {
     'hv_vm': ('hv',),
-    'compat_caps': ('cap', 'caps'),
+    'compat_caps': ('cap', 'caps', 'pr'),
 }
 
 
 class Config:
-    def __init__(self, name, machine, cpu, options, expect):
+    def __init__(self, name, machine, cpu, options, expect, cmdline=()):
         self.name = name
+        self.cmdline = list(cmdline)
         self.machine = machine
         self.cpu = cpu
         self.options = options
@@ -76,8 +77,12 @@ def read_table(path):
             if len(line) < 4:
                 sys.exit(f'{path}:{lineno}: expected name machine cpu options expectations...')
             name, machine, cpu, options = line[:4]
-            expect = {}
+            expect, cmdline = {}, []
             for item in line[4:]:
+                # "+word" goes to the kernel command line as it is.
+                if item.startswith('+'):
+                    cmdline.append(item[1:])
+                    continue
                 key, sep, value = item.partition('=')
                 if not sep:
                     sys.exit(f'{path}:{lineno}: expectation {item!r} is not key=value')
@@ -86,7 +91,7 @@ def read_table(path):
                 sys.exit(f'{path}:{lineno}: unknown machine {machine!r} '
                          f'(known: {", ".join(MACHINES)})')
             configs.append(Config(name, machine, None if cpu == '-' else cpu,
-                                  None if options == '-' else options, expect))
+                                  None if options == '-' else options, expect, cmdline))
     return configs
 
 
@@ -150,6 +155,20 @@ def judge_tap(lines):
     return 'PASS', f'{ok - skipped} passed' + (f', {skipped} skipped' if skipped else '')
 
 
+def kunit_lines(console):
+    """The KTAP that built-in KUnit suites print at boot, before /init."""
+    lines, seen = [], False
+    for line in console.splitlines():
+        line = line.rstrip('\r')
+        if line.startswith('@@@ GUEST UP'):
+            break
+        if re.match(r'^KTAP version', line):
+            seen = True
+        if seen and re.match(r'^\s*(KTAP version|1\.\.|ok |not ok |#)', line):
+            lines.append(line)
+    return lines
+
+
 def reported(lines):
     values = {}
     for line in lines:
@@ -162,7 +181,8 @@ def reported(lines):
 
 
 def run_one(cfg, args):
-    append = ' '.join(['console=hvc0', 'panic=-1', 'quiet' if args.quiet else ''] +
+    append = ' '.join(['console=hvc0', 'panic=-1'] + (['quiet'] if args.quiet else []) +
+                      cfg.cmdline +
                       [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
                       ([args.append] if args.append else []))
     argv = cfg.qemu_argv(args.kernel, args.initrd, append)
@@ -217,6 +237,18 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
             tap.write(f'# @@@ program {name} ({cfg.name})\n')
             tap.write('\n'.join(lines) + '\n')
     finished = '@@@ GUEST DONE' in console
+    if args.kunit:
+        # Only the top level (suites) counts; their cases are indented.
+        ktap = kunit_lines(console)
+        verdict, detail = judge_tap([x for x in ktap if not x.startswith((' ', '\t'))])
+        if not ktap:
+            verdict, detail = 'FAIL', 'no KUnit output before /init'
+        programs_rows = [(cfg.name, 'kunit', 'pass', verdict.lower(), verdict, detail, elapsed)]
+        with open(os.path.join(args.results, cfg.name + '.ktap'), 'w') as f:
+            f.write('\n'.join(ktap) + '\n')
+    else:
+        programs_rows = []
+    rows.extend(programs_rows)
     for name, status, lines in programs:
         keys = [k for k in RESULT_KEYS.get(name, ()) if k in cfg.expect]
         expected = ' '.join(f'{k}={cfg.expect[k]}' for k in keys) or 'pass'
@@ -231,6 +263,11 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
             detail = 'reported ' + got_values + ', table says ' + expected
         got = got_values or verdict.lower()
         rows.append((cfg.name, name, expected, got, verdict, detail, elapsed))
+    checked = {k for name, _, _ in programs for k in RESULT_KEYS.get(name, ())}
+    unchecked = sorted(set(cfg.expect) - checked)
+    if unchecked and finished:
+        rows.append((cfg.name, '(guest)', ' '.join(unchecked), 'not checked', 'FAIL',
+                     'no test program reported ' + ', '.join(unchecked), elapsed))
     if timed_out:
         rows.append((cfg.name, '(guest)', 'done', 'hung', 'TIMEOUT',
                      f'killed after {args.timeout} s', elapsed))
@@ -265,6 +302,10 @@ def main():
     p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
     p.add_argument('--append', default='', help='extra kernel command line')
     p.add_argument('--quiet', action='store_true', help='boot with "quiet"')
+    p.add_argument('--kunit', action='store_true',
+                   help='require passing KUnit suites on the console before /init')
+    p.add_argument('--report-only', action='store_true',
+                   help='exit 0 whatever the verdicts (for make compare)')
     p.add_argument('--judge-log', metavar='LOG',
                    help='judge a saved console log for --configs NAME; boot nothing')
     args = p.parse_args()
@@ -295,6 +336,11 @@ def main():
     print_table(rows)
     with open(os.path.join(args.results, 'summary.txt'), 'w') as f:
         print_table(rows, f)
+    with open(os.path.join(args.results, 'summary.tsv'), 'w') as f:
+        for r in rows:
+            print('\t'.join(str(x) for x in r[:5]), file=f)
+    if args.report_only:
+        return 0
     bad = [r for r in rows if r[4] not in ('PASS', 'SKIP')]
     for r in bad:
         print(f'matrix: {r[0]} {r[1]}: {r[4]}: {r[5]}', file=sys.stderr)
