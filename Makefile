@@ -24,7 +24,7 @@ MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),
 ML := $(B)/mainline
 
 .PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
-	check checkpatch selftest compare clean help
+	check checkpatch pipeline-test selftests selftests-x86 compare clean help
 .DEFAULT_GOAL := all
 
 all: deps-check tree kernel initramfs matrix
@@ -59,8 +59,16 @@ export-check:
 kernel: tree
 	@scripts/build-kernel $(VARIANT)
 
+## make selftests     the KVM selftests for powerpc (static), for the guest
+selftests: kernel
+	@KOBJ=$(CURDIR)/$(OBJ) scripts/selftests powerpc
+
+## make selftests-x86 the KVM selftests still build for x86_64 on the host
+selftests-x86: tree
+	@scripts/selftests x86_64
+
 ## make initramfs     build/initramfs.cpio with /init and the guest tests
-initramfs: kernel
+initramfs: kernel selftests
 	@KOBJ=$(CURDIR)/$(OBJ) scripts/initramfs
 
 ## make matrix        boot every configuration of config/matrix (CONFIGS=...)
@@ -78,15 +86,15 @@ compare: matrix
 	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
 	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
 
-## make check         every test: the pipeline's own tests, checkpatch, the main job
-check: deps-check selftest checkpatch all
+## make check         every test: the pipeline's own, checkpatch, x86 selftests build, the main job
+check: deps-check pipeline-test checkpatch selftests-x86 all
 
 ## make checkpatch    scripts/checkpatch.pl --strict on every patch
 checkpatch: tree
 	@scripts/checkpatch
 
-## make selftest      the pipeline's own tests (no kernel build needed)
-selftest:
+## make pipeline-test the pipeline's own tests (no kernel build needed)
+pipeline-test:
 	@tests/run
 
 clean:

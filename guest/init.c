@@ -6,8 +6,9 @@
  * reaches the end marker is a failure on the host side, never a pass.
  *
  * A line of /tests/order is a program name and its arguments; an argument
- * "@KEY" is replaced by the value of kvmtest.KEY on the kernel command line,
- * which is how the matrix table reaches programs that take options.
+ * "@KEY" (or "--opt=@KEY") is replaced by the value of kvmtest.KEY on the
+ * kernel command line, which is how the matrix table reaches programs that
+ * take options; an argument whose value is "none" is left out.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <sys/reboot.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 static void mount_or_warn(const char *src, const char *dst, const char *type)
 {
@@ -28,21 +30,32 @@ static void mount_or_warn(const char *src, const char *dst, const char *type)
 
 #define MAX_ARGS 16
 
-/* Replace "@KEY" by the value of kvmtest.KEY=VALUE from the command line. */
+/*
+ * Replace "@KEY" in @arg by the value of kvmtest.KEY=VALUE from the command
+ * line; NULL when that value is "none".
+ */
 static char *expand(char *arg, const char *cmdline)
 {
-	char key[64], *val, *end;
+	char key[64], *at = strchr(arg, '@'), *val, *out;
+	size_t len;
 
-	if (arg[0] != '@')
+	if (!at)
 		return arg;
-	snprintf(key, sizeof(key), "kvmtest.%s=", arg + 1);
+	snprintf(key, sizeof(key), "kvmtest.%s=", at + 1);
 	val = strstr(cmdline, key);
 	if (!val)
 		return arg;
-	val = strdup(val + strlen(key));
-	end = val + strcspn(val, " \n");
-	*end = '\0';
-	return val;
+	val += strlen(key);
+	len = strcspn(val, " \n");
+	if (len == 4 && !strncmp(val, "none", 4))
+		return NULL;
+	out = malloc(at - arg + len + 1);
+	if (!out)
+		return arg;
+	memcpy(out, arg, at - arg);
+	memcpy(out + (at - arg), val, len);
+	out[at - arg + len] = '\0';
+	return out;
 }
 
 static int run(char *line, const char *cmdline)
@@ -50,11 +63,16 @@ static int run(char *line, const char *cmdline)
 	char path[256], *argv[MAX_ARGS + 1], *save;
 	const char *name;
 	int status, argc = 0;
+	struct timespec start, end;
 	pid_t pid;
+	long ms;
 
 	for (char *tok = strtok_r(line, " \t", &save); tok && argc < MAX_ARGS;
-	     tok = strtok_r(NULL, " \t", &save))
-		argv[argc++] = expand(tok, cmdline);
+	     tok = strtok_r(NULL, " \t", &save)) {
+		argv[argc] = expand(tok, cmdline);
+		if (argv[argc])
+			argc++;
+	}
 	argv[argc] = NULL;
 	if (!argc)
 		return 0;
@@ -63,6 +81,7 @@ static int run(char *line, const char *cmdline)
 	argv[0] = path;
 	printf("@@@ BEGIN %s\n", name);
 	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
 	if (pid == 0) {
 		execv(path, argv);
@@ -74,10 +93,12 @@ static int run(char *line, const char *cmdline)
 		status = 127 << 8;
 	}
 	fflush(stdout);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	ms = (end.tv_sec - start.tv_sec) * 1000 + (end.tv_nsec - start.tv_nsec) / 1000000;
 	if (WIFSIGNALED(status))
-		printf("@@@ END %s signal=%d\n", name, WTERMSIG(status));
+		printf("@@@ END %s signal=%d ms=%ld\n", name, WTERMSIG(status), ms);
 	else
-		printf("@@@ END %s exit=%d\n", name, WEXITSTATUS(status));
+		printf("@@@ END %s exit=%d ms=%ld\n", name, WEXITSTATUS(status), ms);
 	fflush(stdout);
 	return 0;
 }
