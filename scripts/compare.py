@@ -20,7 +20,7 @@ def answers(results, test):
         sys.exit(f'compare: {path} missing; run the matrix first')
     with open(path) as f:
         for line in f:
-            config, name, _expected, value, verdict = line.rstrip('\\n').split('\\t')
+            config, name, _expected, value, verdict = line.rstrip('\n').split('\t')
             if name == test:
                 got[config] = value
             elif name == '(guest)':
