@@ -18,10 +18,10 @@ JOBS ?= $(shell nproc)
 export BASE KERNEL_SRC JOBS
 
 B := build
-VMLINUX := $(B)/vmlinux$(if $(filter-out default,$(VARIANT)),-$(VARIANT))
+SUFFIX := $(if $(filter-out default,$(VARIANT)),-$(VARIANT))
+VMLINUX := $(B)/vmlinux$(SUFFIX)
 OBJ := $(B)/obj/$(VARIANT)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)')
-ML := $(B)/mainline
 
 .PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
 	check checkpatch pipeline-test selftests selftests-x86 compare clean help
@@ -73,7 +73,7 @@ initramfs: kernel selftests
 
 ## make matrix        boot every configuration of config/matrix (CONFIGS=...)
 matrix: initramfs
-	@python3 $(MATRIX) --kunit --kernel $(VMLINUX)
+	@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --results $(B)/results$(SUFFIX)
 
 ## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix
 compare: matrix
