@@ -182,7 +182,7 @@ def reported(lines):
 
 
 def run_one(cfg, args):
-    append = ' '.join(['console=hvc0', 'panic=-1'] + (['quiet'] if args.quiet else []) +
+    append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
                       [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
                       ([args.append] if args.append else []))
@@ -315,7 +315,6 @@ def main():
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
     p.add_argument('--append', default='', help='extra kernel command line')
-    p.add_argument('--quiet', action='store_true', help='boot with "quiet"')
     p.add_argument('--kunit', action='store_true',
                    help='require passing KUnit suites on the console before /init')
     p.add_argument('--report-only', action='store_true',
