@@ -24,7 +24,8 @@ OBJ := $(B)/obj/$(VARIANT)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)')
 
 .PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
-	check checkpatch pipeline-test selftests selftests-x86 compare clean help
+	check checkpatch pipeline-test selftests selftests-x86 compare clean help \
+	gates gate-bisect gate-build gate-docs gate-cover gates-test
 .DEFAULT_GOAL := all
 
 all: deps-check tree kernel initramfs matrix
@@ -86,16 +87,42 @@ compare: matrix
 	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
 	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
 
-## make check         every test: the pipeline's own, checkpatch, x86 selftests build, the main job
-check: deps-check pipeline-test checkpatch selftests-x86 all
+## make check         every test: the pipeline's own, x86 selftests build, the main job, the gates
+# The gates come after the main job: they reuse its objects through ccache.
+check: deps-check pipeline-test selftests-x86 all gates gates-test
 
-## make checkpatch    scripts/checkpatch.pl --strict on every patch
+## make gates         the upstream gates: style, bisect, build, docs, cover
+gates: checkpatch gate-bisect gate-build gate-docs gate-cover
+
+## make checkpatch    style gate: scripts/checkpatch.pl --strict on every patch
 checkpatch: tree
 	@scripts/checkpatch
+
+## make gate-bisect   every prefix of the series builds
+gate-bisect: tree
+	@scripts/gate-bisect
+
+## make gate-build    build matrix (=y, =m, PR only, no KVM, BE, e500mc, x86 uAPI): W=1, sparse
+gate-build: tree
+	@scripts/gate-build
+
+## make gate-docs     htmldocs (virt/kvm) and kernel-doc: no new warning
+gate-docs: tree
+	@scripts/gate-docs
+
+## make gate-cover    patches/ (cover letter included) is what export writes now
+gate-cover: tree
+	@if scripts/export --check >$(B)/gate-cover.log 2>&1; then \
+	  echo "gate cover: PASS  patches/ and 0000-cover-letter.patch (shortlog, diffstat, To/Cc) are current"; \
+	else sed 's/^/  /' $(B)/gate-cover.log; echo "gate cover: FAIL  run 'make export'"; exit 1; fi
+
+## make gates-test    series broken on purpose fail the matching gate
+gates-test: gates
+	@tests/gates
 
 ## make pipeline-test the pipeline's own tests (no kernel build needed)
 pipeline-test:
 	@tests/run
 
 clean:
-	rm -rf $(B)/obj $(B)/results $(B)/guest $(B)/vmlinux* $(B)/initramfs.cpio
+	rm -rf $(B)/obj $(B)/gates $(B)/results $(B)/guest $(B)/vmlinux* $(B)/initramfs.cpio

@@ -8,11 +8,13 @@ die() {
 
 # The patches of patches/series in order; a listed file that is missing is
 # an error naming it.
+# $PATCHES: another patches/ directory (the gates' tests break a copy).
 series_patches() {
-	[ -e "$top/patches/series" ] || return 0
-	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$top/patches/series" | grep -v '^$' |
+	pdir=${PATCHES:-$top/patches}
+	[ -e "$pdir/series" ] || return 0
+	sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$pdir/series" | grep -v '^$' |
 	while read -r p; do
-		[ -e "$top/patches/$p" ] || die "patches/series lists $p, which does not exist"
+		[ -e "$pdir/$p" ] || die "patches/series lists $p, which does not exist"
 		echo "$p"
 	done
 }
@@ -26,4 +28,30 @@ git_identity() {
 	git -C "$1" config user.email "$AUTHOR_EMAIL"
 	git -C "$1" config core.abbrev 12
 	git -C "$1" config gc.auto 0
+}
+
+# gate_worktree DIR REV: a detached git worktree of build/linux at DIR,
+# checked out at REV; build/linux's own branch and files are not touched.
+# One rebuilt by `make tree` leaves a stale worktree behind: start afresh.
+gate_worktree() {
+	if ! git -C "$1" rev-parse -q --verify HEAD >/dev/null 2>&1; then
+		rm -rf "$1"
+		git -C "$top/build/linux" worktree prune
+		git -C "$top/build/linux" worktree add -q --detach "$1" "$2" ||
+			die "cannot add a worktree of build/linux at $1"
+	fi
+	git -C "$1" checkout -q --detach "$2" || die "cannot check out $2 in $1"
+}
+
+# kconfig_filter SRC FRAGMENT OUT: FRAGMENT without the options SRC's Kconfig
+# does not define (yet): a prefix of the series lacks the symbols it adds.
+kconfig_filter() {
+	find "$1" -name 'Kconfig*' -not -path '*/tools/*' -exec \
+		sed -n 's/^[[:space:]]*\(menu\)\{0,1\}config[[:space:]]\{1,\}\([A-Za-z0-9_]*\).*/CONFIG_\2/p' {} + |
+		sort -u > "$3.syms"
+	while IFS= read -r line; do
+		sym=$(echo "$line" | sed -n 's/^\(# \)\{0,1\}\(CONFIG_[A-Za-z0-9_]*\)[= ].*/\2/p')
+		[ -z "$sym" ] || grep -qx "$sym" "$3.syms" && echo "$line"
+	done < "$2" > "$3"
+	rm -f "$3.syms"
 }
