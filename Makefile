@@ -89,7 +89,7 @@ compare: matrix
 
 ## make check         every test: the pipeline's own, x86 selftests build, the main job, the gates
 # The gates come after the main job: they reuse its objects through ccache.
-check: deps-check pipeline-test selftests-x86 all gates gates-test
+check: deps-check pipeline-test selftests-x86 all gates
 
 ## make gates         the upstream gates: style, bisect, build, docs, cover
 gates: checkpatch gate-bisect gate-build gate-docs gate-cover
