@@ -55,3 +55,23 @@ kconfig_filter() {
 	done < "$2" > "$3"
 	rm -f "$3.syms"
 }
+
+# apt_download SUITE PACKAGE[=VERSION] DIR: `apt-get download` from Debian
+# SUITE into DIR through a private apt configuration under build/cache/ (the
+# system's sources and packages are left alone).  apt checks the download
+# against the suite's signed index.
+apt_download() {
+	suite=$1 package=$2 into=$3
+	apt=$top/build/cache/apt-$suite
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$into"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" \
+		> "$apt/sources.list"
+	set -- -o Dir::Etc::SourceList="$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null \
+		-o Dir::State::Lists="$apt/lists" -o Dir::Cache="$apt" \
+		-o Dir::State::status=/dev/null -o APT::Sandbox::User=root
+	echo "${0##*/}: downloading $package from Debian $suite"
+	apt-get -q "$@" update >"$apt/update.log" 2>&1 ||
+		{ cat "$apt/update.log" >&2; die "apt-get update for Debian $suite failed"; }
+	(cd "$into" && apt-get -q "$@" download "$package" >"$apt/download.log" 2>&1) ||
+		{ cat "$apt/download.log" >&2; die "cannot download $package from Debian $suite"; }
+}
