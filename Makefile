@@ -87,12 +87,13 @@ compare: matrix
 	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
 	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
 
-## make check         every test: the pipeline's own, x86 selftests build, the main job, the gates
+## make check         every test: the pipeline's own, x86 selftests build, the main job, the gates and their tests
 # The gates come after the main job: they reuse its objects through ccache.
-check: deps-check pipeline-test selftests-x86 all gates
+check: deps-check pipeline-test selftests-x86 all gates gates-test
 
-## make gates         the upstream gates: style, bisect, build, docs, cover
-gates: checkpatch gate-bisect gate-build gate-docs gate-cover
+## make gates         the upstream gates, at once: style, bisect, build, docs, cover
+gates: tree
+	@scripts/gates
 
 ## make checkpatch    style gate: scripts/checkpatch.pl --strict on every patch
 checkpatch: tree
@@ -112,9 +113,7 @@ gate-docs: tree
 
 ## make gate-cover    patches/ (cover letter included) is what export writes now
 gate-cover: tree
-	@if scripts/export --check >$(B)/gate-cover.log 2>&1; then \
-	  echo "gate cover: PASS  patches/ and 0000-cover-letter.patch (shortlog, diffstat, To/Cc) are current"; \
-	else sed 's/^/  /' $(B)/gate-cover.log; echo "gate cover: FAIL  run 'make export'"; exit 1; fi
+	@scripts/gates cover
 
 ## make gates-test    series broken on purpose fail the matching gate
 gates-test: gates
