@@ -6,8 +6,11 @@ parallel, and judge what each guest reports.
 Every guest gets a timeout: a guest that hangs is TIMEOUT, one that dies
 before /init's end marker is CRASH, never a pass.  The console of each guest
 goes to RESULTS/<config>.log and the TAP of its test programs to
-RESULTS/<config>.tap.  One row per configuration and test program is printed;
-any row that is not PASS (or an expected SKIP) makes the exit status 1.
+RESULTS/<config>.tap.  One row per configuration and test program is printed,
+and one for the console: a kernel report on it (WARNING, BUG, Oops, a
+sanitizer or lockdep) fails the configuration unless config/console-allow
+lists it with a reason.  Any row that is not PASS (or an expected SKIP) makes
+the exit status 1.
 """
 
 import argparse
@@ -35,6 +38,19 @@ MACHINES = {
 MEMORY = '2G'
 # Seconds a guest may take to stop after /init said it is done.
 DONE_GRACE = 3
+
+# Console lines that are kernel reports: a configuration whose console shows
+# one fails, unless config/console-allow lists it with a reason.
+REPORTS = [
+    ('WARNING', r'WARNING:'),
+    ('BUG', r'\bBUG[: ]|kernel BUG at'),
+    ('Oops', r'\bOops\b'),
+    ('KASAN', r'\bKASAN:'),
+    ('UBSAN', r'\bUBSAN:'),
+    ('KFENCE', r'\bKFENCE:'),
+    ('lockdep', r'DEBUG_LOCKS_WARN_ON|INFO: lockdep|possible (recursive|circular) locking'),
+    ('sleeping in atomic', r'sleeping function called from invalid context'),
+]
 
 # Which expectation keys each guest program reports on a "# result:" line.
 RESULT_KEYS = {
@@ -93,6 +109,48 @@ def read_table(path):
             configs.append(Config(name, machine, None if cpu == '-' else cpu,
                                   None if options == '-' else options, expect, cmdline))
     return configs
+
+
+def read_allow(path):
+    """Return [(regex, reason)] from the console allow-list."""
+    entries = []
+    if not os.path.exists(path):
+        return entries
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            line = line.rstrip('\n')
+            if not line.strip() or line.startswith('#'):
+                continue
+            key, sep, value = line.partition(': ')
+            if key == 'match' and sep:
+                try:
+                    entries.append([re.compile(value), '', lineno])
+                except re.error as e:
+                    sys.exit(f'{path}:{lineno}: bad regular expression: {e}')
+            elif key == 'why' and sep and entries:
+                entries[-1][1] = (entries[-1][1] + ' ' + value).strip()
+            else:
+                sys.exit(f'{path}:{lineno}: expected "match: REGEX" or "why: TEXT"')
+    for rx, why, lineno in entries:
+        if not why:
+            sys.exit(f'{path}:{lineno}: "match: {rx.pattern}" has no "why:" line')
+    return [(rx, why) for rx, why, _ in entries]
+
+
+def console_reports(console, allow):
+    """Return the console lines that are kernel reports and are not allowed,
+    as (kind, line)."""
+    found = []
+    for line in console.splitlines():
+        line = line.rstrip('\r')
+        if line.startswith('# qemu-system'):
+            continue
+        for kind, rx in REPORTS:
+            if re.search(rx, line):
+                if not any(a.search(line) for a, _ in allow):
+                    found.append((kind, line.strip()))
+                break
+    return found
 
 
 def split_programs(console):
@@ -291,6 +349,13 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
     elif not programs:
         rows.append((cfg.name, '(guest)', 'tests', 'none', 'FAIL',
                      'no test program ran', elapsed))
+    reports = console_reports(console, args.allow_list)
+    if reports:
+        kinds = sorted({k for k, _ in reports})
+        rows.append((cfg.name, '(console)', 'clean', f'{len(reports)} report(s): {", ".join(kinds)}',
+                     'FAIL', 'first: ' + reports[0][1], elapsed))
+    else:
+        rows.append((cfg.name, '(console)', 'clean', 'clean', 'PASS', 'no kernel report', elapsed))
     return rows
 
 
@@ -319,11 +384,14 @@ def main():
                    help='require passing KUnit suites on the console before /init')
     p.add_argument('--report-only', action='store_true',
                    help='exit 0 whatever the verdicts (for make compare)')
+    p.add_argument('--allow', default=os.path.join(TOP, 'config', 'console-allow'),
+                   help='console lines that look like reports but are accepted, with why')
     p.add_argument('--judge-log', metavar='LOG',
                    help='judge a saved console log for --configs NAME; boot nothing')
     args = p.parse_args()
 
     configs = read_table(args.table)
+    args.allow_list = read_allow(args.allow)
     if args.configs:
         wanted = args.configs.replace(',', ' ').split()
         unknown = [w for w in wanted if not any(fnmatch.fnmatch(c.name, w) for c in configs)]
