@@ -21,9 +21,13 @@ B := build
 SUFFIX := $(if $(filter-out default,$(VARIANT)),-$(VARIANT))
 VMLINUX := $(B)/vmlinux$(SUFFIX)
 OBJ := $(B)/obj/$(VARIANT)
-MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)')
+INITRAMFS := $(B)/initramfs$(SUFFIX).cpio
+# The debug variant runs where HV KVM does: its checkers watch the ioctl.
+WHERE := $(if $(filter debug,$(VARIANT)),hv=1)
+MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
+	$(if $(WHERE),--where '$(WHERE)')
 
-.PHONY: all deps deps-check tree export export-check kernel initramfs matrix \
+.PHONY: all deps deps-check tree export export-check kernel initramfs matrix debug bench \
 	check checkpatch pipeline-test selftests selftests-x86 compare clean help \
 	gates gate-bisect gate-build gate-docs gate-cover gates-test
 .DEFAULT_GOAL := all
@@ -56,7 +60,7 @@ export:
 export-check:
 	@scripts/export --check
 
-## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME)
+## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME; VARIANT=debug: lockdep, KFENCE, KVM as modules)
 kernel: tree
 	@scripts/build-kernel $(VARIANT)
 
@@ -68,30 +72,52 @@ selftests: kernel
 selftests-x86: tree
 	@scripts/selftests x86_64
 
-## make initramfs     build/initramfs.cpio with /init and the guest tests
+## make initramfs     build/initramfs.cpio with /init and the guest tests (and the variant's modules)
 initramfs: kernel selftests
-	@KOBJ=$(CURDIR)/$(OBJ) scripts/initramfs
+	@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
+	  scripts/initramfs
 
-## make matrix        boot every configuration of config/matrix (CONFIGS=...)
+## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug: the HV ones)
 matrix: initramfs
-	@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --results $(B)/results$(SUFFIX)
+	@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
 
-## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix
-compare: matrix
+## make debug         make matrix VARIANT=debug: every HV configuration under the debug kernel
+debug:
+	@$(MAKE) --no-print-directory matrix VARIANT=debug
+
+## make bench        per-call cost of KVM_PPC_GET_COMPAT_CAPS vs KVM_CHECK_EXTENSION, every HV configuration
+# The configuration is checked first (guest/order-bench); a ratio above the
+# target fails the bench's row, and make bench with it.
+bench: kernel
+	@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench$(SUFFIX).cpio \
+	  STAGE=$(CURDIR)/$(B)/guest-bench$(SUFFIX) ORDER=$(CURDIR)/guest/order-bench scripts/initramfs
+	@status=0; python3 $(MATRIX) --where hv=1 --kernel $(VMLINUX) \
+	  --initrd $(B)/initramfs-bench$(SUFFIX).cpio --results $(B)/bench$(SUFFIX) || status=$$?; \
+	  python3 scripts/bench.py ours=$(B)/bench$(SUFFIX) && exit $$status
+
+## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix and bench
+MAINLINE_ENV := KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline
+compare: matrix bench
 	@scripts/fetch-base $(MAINLINE)
-	@KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
-	  KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
-	@KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
-	  INITRAMFS=$(CURDIR)/$(B)/initramfs-mainline.cpio scripts/initramfs
+	@$(MAINLINE_ENV) KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
+	@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-mainline.cpio \
+	  STAGE=$(CURDIR)/$(B)/guest-mainline scripts/initramfs
 	@python3 $(MATRIX) --report-only --kernel $(B)/vmlinux-mainline \
 	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
+	@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench-mainline.cpio \
+	  STAGE=$(CURDIR)/$(B)/guest-bench-mainline ORDER=$(CURDIR)/guest/order-bench scripts/initramfs
+	@python3 $(MATRIX) --report-only --where hv=1 --kernel $(B)/vmlinux-mainline \
+	  --initrd $(B)/initramfs-bench-mainline.cpio --results $(B)/bench-mainline >/dev/null
 	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
+	@python3 scripts/bench.py mainline=$(B)/bench-mainline ours=$(B)/bench
 
 ## make check         every test: the pipeline's own, the main job, the gates and their tests
 # The gates come after the main job: they reuse its objects through ccache.
 # (The bisect gate builds the x86_64 KVM selftests at the tip and at every
 # patch that changes them: `make selftests-x86` would only repeat that.)
-check: deps-check pipeline-test all gates gates-test
+# The debug matrix comes before the gates too: the build gate's =m image is
+# the debug image, built once.
+check: deps-check pipeline-test all debug gates gates-test
 
 ## make gates         the upstream gates, at once: style, bisect, build, docs, cover
 gates: tree
@@ -126,4 +152,4 @@ pipeline-test:
 	@tests/run
 
 clean:
-	rm -rf $(B)/obj $(B)/gates $(B)/results $(B)/guest $(B)/vmlinux* $(B)/initramfs.cpio
+	rm -rf $(B)/obj $(B)/gates $(B)/results* $(B)/bench* $(B)/guest* $(B)/vmlinux* $(B)/initramfs*.cpio

@@ -5,12 +5,18 @@
  * host-side runner looks for, and power the machine off.  A guest that never
  * reaches the end marker is a failure on the host side, never a pass.
  *
+ * Kernel modules in /modules (a kernel with KVM as modules, the debug
+ * variant) are loaded first, in the order of /modules/order; one that refuses
+ * to load (kvm-hv where there is no hypervisor mode, kvm-pr on a radix host)
+ * is reported and left out, and the tests judge what is there.
+ *
  * A line of /tests/order is a program name and its arguments; an argument
  * "@KEY" (or "--opt=@KEY") is replaced by the value of kvmtest.KEY on the
  * kernel command line, which is how the matrix table reaches programs that
  * take options; an argument whose value is "none" is left out.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +24,7 @@
 #include <sys/mount.h>
 #include <sys/reboot.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 
@@ -29,6 +36,28 @@ static void mount_or_warn(const char *src, const char *dst, const char *type)
 }
 
 #define MAX_ARGS 16
+
+/* Load /modules/NAME.ko for each NAME of /modules/order, in that order. */
+static void load_modules(void)
+{
+	char name[64], path[128];
+	FILE *order = fopen("/modules/order", "r");
+	int fd;
+
+	if (!order)
+		return;
+	while (fscanf(order, "%63s", name) == 1) {
+		snprintf(path, sizeof(path), "/modules/%s.ko", name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || syscall(SYS_finit_module, fd, "", 0))
+			printf("init: module %s not loaded: %s\n", name, strerror(errno));
+		else
+			printf("init: module %s loaded\n", name);
+		if (fd >= 0)
+			close(fd);
+	}
+	fclose(order);
+}
 
 /*
  * Replace "@KEY" in @arg by the value of kvmtest.KEY=VALUE from the command
@@ -119,6 +148,8 @@ int main(void)
 			cmdline[0] = '\0';
 		fclose(f);
 	}
+	/* Before the marker: a KUnit module prints its KTAP as it loads. */
+	load_modules();
 	printf("@@@ GUEST UP\n");
 	order = fopen("/tests/order", "r");
 	if (!order) {

@@ -377,6 +377,8 @@ def main():
     p.add_argument('--initrd', default=os.path.join(TOP, 'build', 'initramfs.cpio'))
     p.add_argument('--results', default=os.path.join(TOP, 'build', 'results'))
     p.add_argument('--configs', default='', help='names or globs, comma or space separated')
+    p.add_argument('--where', default='', metavar='KEY=VALUE',
+                   help='only the configurations whose table sets these expectations')
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
     p.add_argument('--append', default='', help='extra kernel command line')
@@ -398,6 +400,11 @@ def main():
         if unknown:
             sys.exit(f'matrix: no configuration matches {", ".join(unknown)} in {args.table}')
         configs = [c for c in configs if any(fnmatch.fnmatch(c.name, w) for w in wanted)]
+    for item in args.where.replace(',', ' ').split():
+        key, _, value = item.partition('=')
+        configs = [c for c in configs if c.expect.get(key) == value]
+    if not configs:
+        sys.exit(f'matrix: no configuration of {args.table} is selected')
     os.makedirs(args.results, exist_ok=True)
 
     if args.judge_log:
