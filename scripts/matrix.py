@@ -215,7 +215,8 @@ def judge_tap(lines):
 
 
 def kunit_lines(console):
-    """The KTAP that built-in KUnit suites print at boot, before /init."""
+    """The KTAP that KUnit prints before /init's marker: built-in suites at
+    boot, then one document per KUnit module /init loads."""
     lines, seen = [], False
     for line in console.splitlines():
         line = line.rstrip('\r')
@@ -226,6 +227,34 @@ def kunit_lines(console):
         if seen and re.match(r'^\s*(KTAP version|1\.\.|ok |not ok |#)', line):
             lines.append(line)
     return lines
+
+
+def judge_kunit(ktap):
+    """Judge every KTAP document of kunit_lines() by its suites (the top
+    level; their cases are indented): each document must be complete and
+    pass, and some suite must have run.  A kernel with its suites in a
+    module prints an empty document ("1..0") at boot, then the module's."""
+    docs = []
+    for line in ktap:
+        if line.startswith('KTAP version'):
+            docs.append([])
+        if docs and not line.startswith((' ', '\t')):
+            docs[-1].append(line)
+    if not docs:
+        return 'FAIL', 'no KUnit output before /init'
+    verdicts = []
+    for doc in docs:
+        if any(re.match(r'^1\.\.0\s*$', line) for line in doc):
+            continue
+        verdict, detail = judge_tap(doc)
+        if verdict == 'FAIL':
+            return verdict, detail
+        verdicts.append((verdict, detail))
+    if not verdicts:
+        return 'FAIL', 'no KUnit suite ran (a module that did not load?)'
+    if all(v == 'SKIP' for v, _ in verdicts):
+        return 'SKIP', '; '.join(d for _, d in verdicts)
+    return 'PASS', '; '.join(d for _, d in verdicts)
 
 
 def reported(lines):
@@ -297,11 +326,8 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
             tap.write('\n'.join(lines) + '\n')
     finished = '@@@ GUEST DONE' in console
     if args.kunit:
-        # Only the top level (suites) counts; their cases are indented.
         ktap = kunit_lines(console)
-        verdict, detail = judge_tap([x for x in ktap if not x.startswith((' ', '\t'))])
-        if not ktap:
-            verdict, detail = 'FAIL', 'no KUnit output before /init'
+        verdict, detail = judge_kunit(ktap)
         programs_rows = [(cfg.name, 'kunit', 'pass', verdict.lower(), verdict, detail, elapsed)]
         with open(os.path.join(args.results, cfg.name + '.ktap'), 'w') as f:
             f.write('\n'.join(ktap) + '\n')
