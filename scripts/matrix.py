@@ -252,8 +252,10 @@ def judge_kunit(ktap):
         verdicts.append((verdict, detail))
     if not verdicts:
         return 'FAIL', 'no KUnit suite ran (a module that did not load?)'
+    # The series' suite feeds its own inputs and needs no KVM host: where
+    # --kunit asks for it, a run in which every suite skipped checked nothing.
     if all(v == 'SKIP' for v, _ in verdicts):
-        return 'SKIP', '; '.join(d for _, d in verdicts)
+        return 'FAIL', 'every KUnit suite skipped: ' + '; '.join(d for _, d in verdicts)
     return 'PASS', '; '.join(d for _, d in verdicts)
 
 
