@@ -27,6 +27,12 @@ WHERE := $(if $(filter debug,$(VARIANT)),hv=1)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
 	$(if $(WHERE),--where '$(WHERE)')
 
+# Targets run one at a time, as listed.  Under a parent make's jobserver
+# (`make check` runs this makefile from one, `make -jN` is one), the
+# recipes marked `+` pass it on: the kernel builds, selftests and guests
+# they start take their job slots from it instead of using -j$(JOBS).
+.NOTPARALLEL:
+
 .PHONY: all deps deps-check tree export export-check kernel initramfs matrix debug bench \
 	check checkpatch pipeline-test selftests selftests-x86 compare clean help \
 	gates gate-bisect gate-build gate-docs gate-cover gates-test
@@ -62,24 +68,24 @@ export-check:
 
 ## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME; VARIANT=debug: lockdep, KFENCE, KVM as modules)
 kernel: tree
-	@scripts/build-kernel $(VARIANT)
+	+@scripts/build-kernel $(VARIANT)
 
 ## make selftests     the KVM selftests for powerpc (static), for the guest
 selftests: kernel
-	@KOBJ=$(CURDIR)/$(OBJ) scripts/selftests powerpc
+	+@KOBJ=$(CURDIR)/$(OBJ) scripts/selftests powerpc
 
 ## make selftests-x86 the KVM selftests still build for x86_64 on the host
 selftests-x86: tree
-	@scripts/selftests x86_64
+	+@scripts/selftests x86_64
 
 ## make initramfs     build/initramfs.cpio with /init and the guest tests (and the variant's modules)
 initramfs: kernel selftests
-	@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
+	+@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
 	  scripts/initramfs
 
 ## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug: the HV ones)
 matrix: initramfs
-	@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
+	+@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
 
 ## make debug         make matrix VARIANT=debug: every HV configuration under the debug kernel
 debug:
@@ -89,9 +95,9 @@ debug:
 # The configuration is checked first (guest/order-bench); a ratio above the
 # target fails the bench's row, and make bench with it.
 bench: kernel
-	@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench$(SUFFIX).cpio \
+	+@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench$(SUFFIX).cpio \
 	  STAGE=$(CURDIR)/$(B)/guest-bench$(SUFFIX) ORDER=$(CURDIR)/guest/order-bench scripts/initramfs
-	@status=0; python3 $(MATRIX) --where hv=1 --kernel $(VMLINUX) \
+	+@status=0; python3 $(MATRIX) --where hv=1 --kernel $(VMLINUX) \
 	  --initrd $(B)/initramfs-bench$(SUFFIX).cpio --results $(B)/bench$(SUFFIX) || status=$$?; \
 	  python3 scripts/bench.py ours=$(B)/bench$(SUFFIX) && exit $$status
 
@@ -99,21 +105,21 @@ bench: kernel
 MAINLINE_ENV := KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline
 compare: matrix bench
 	@scripts/fetch-base $(MAINLINE)
-	@$(MAINLINE_ENV) KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
-	@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-mainline.cpio \
+	+@$(MAINLINE_ENV) KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
+	+@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-mainline.cpio \
 	  STAGE=$(CURDIR)/$(B)/guest-mainline scripts/initramfs
-	@python3 $(MATRIX) --report-only --kernel $(B)/vmlinux-mainline \
+	+@python3 $(MATRIX) --report-only --kernel $(B)/vmlinux-mainline \
 	  --initrd $(B)/initramfs-mainline.cpio --results $(B)/results-mainline >/dev/null
-	@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench-mainline.cpio \
+	+@$(MAINLINE_ENV) INITRAMFS=$(CURDIR)/$(B)/initramfs-bench-mainline.cpio \
 	  STAGE=$(CURDIR)/$(B)/guest-bench-mainline ORDER=$(CURDIR)/guest/order-bench scripts/initramfs
-	@python3 $(MATRIX) --report-only --where hv=1 --kernel $(B)/vmlinux-mainline \
+	+@python3 $(MATRIX) --report-only --where hv=1 --kernel $(B)/vmlinux-mainline \
 	  --initrd $(B)/initramfs-bench-mainline.cpio --results $(B)/bench-mainline >/dev/null
 	@python3 scripts/compare.py $(B)/results-mainline $(B)/results
 	@python3 scripts/bench.py mainline=$(B)/bench-mainline ours=$(B)/bench
 
 ## make check         every test: the pipeline's own, the main job, the debug matrix, the gates and their tests
 # scripts/check runs them two at a time where they do not depend on each
-# other.  The gates come after the main job: they reuse its objects through
+# other, under one make that is the jobserver of all their builds.  The gates come after the main job: they reuse its objects through
 # ccache.  (The bisect gate builds the x86_64 KVM selftests at the tip and at
 # every patch that changes them: `make selftests-x86` would only repeat that.)
 # The build gate comes after the debug matrix: it checks the two images
@@ -123,7 +129,7 @@ check: deps-check
 
 ## make gates         the upstream gates, at once: style, bisect, build, docs, cover
 gates: tree
-	@scripts/gates
+	+@scripts/gates
 
 ## make checkpatch    style gate: scripts/checkpatch.pl --strict on every patch
 checkpatch: tree
@@ -131,11 +137,11 @@ checkpatch: tree
 
 ## make gate-bisect   every prefix of the series builds
 gate-bisect: tree
-	@scripts/gate-bisect
+	+@scripts/gate-bisect
 
 ## make gate-build    build matrix (=y, =m, PR only, no KVM, BE, e500mc, x86 uAPI): W=1, sparse
 gate-build: tree
-	@scripts/gate-build
+	+@scripts/gate-build
 
 ## make gate-docs     htmldocs (virt/kvm) and kernel-doc: no new warning
 gate-docs: tree
@@ -147,7 +153,7 @@ gate-cover: tree
 
 ## make gates-test    series broken on purpose fail the matching gate
 gates-test: gates
-	@tests/gates
+	+@tests/gates
 
 ## make pipeline-test the pipeline's own tests (no kernel build needed)
 pipeline-test:

@@ -86,3 +86,16 @@ ccache_env() {
 	export CCACHE_BASEDIR="$top/build"
 	export CCACHE_DEPEND=1
 }
+
+# make_jobs: the -j option for a make a script runs: -j$JOBS (default: the
+# number of CPUs), or nothing when the script runs under a GNU make jobserver
+# it can reach (`make check`'s): that make then takes its job slots from the
+# jobserver, shared with every build and guest running beside it.
+make_jobs() {
+	auth=$(echo " ${MAKEFLAGS:-} " | sed -n 's/.* --jobserver-auth=\([^ ]*\) .*/\1/p')
+	case $auth in
+	fifo:*) [ -p "${auth#fifo:}" ] && return 0 ;;
+	*,*) [ -e "/proc/self/fd/${auth%,*}" ] && [ -e "/proc/self/fd/${auth#*,}" ] && return 0 ;;
+	esac
+	echo "-j${JOBS:-$(nproc)}"
+}

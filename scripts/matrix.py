@@ -19,6 +19,7 @@ import fnmatch
 import os
 import queue
 import re
+import select
 import subprocess
 import sys
 import threading
@@ -270,6 +271,72 @@ def reported(lines):
     return values
 
 
+class JobSlots:
+    """Guests share the job slots of the GNU make jobserver this runs under,
+    if any (`make check`'s), with the builds running beside them.  One slot
+    is ours without asking: the one make started us in.  Each further guest
+    first takes a token from the jobserver and gives it back when it ends."""
+
+    def __init__(self):
+        self.fds = self.jobserver()
+        self.own_free = True
+        self.lock = threading.Lock()
+
+    @staticmethod
+    def jobserver():
+        for word in os.environ.get('MAKEFLAGS', '').split():
+            if not word.startswith('--jobserver-auth='):
+                continue
+            auth = word.partition('=')[2]
+            try:
+                if auth.startswith('fifo:'):
+                    fd = os.open(auth[5:], os.O_RDWR | os.O_NONBLOCK)
+                    return fd, fd
+                rfd, wfd = (int(x) for x in auth.split(','))
+                os.fstat(rfd)
+                os.fstat(wfd)
+                return rfd, wfd
+            except (OSError, ValueError):
+                return None
+        return None
+
+    def acquire(self):
+        """A slot: None for our own one, else the token read."""
+        while True:
+            with self.lock:
+                if self.fds is None or self.own_free:
+                    self.own_free = False
+                    return None
+            # Wait for a token, looking at our own slot again every half
+            # second: a guest ending here frees it, and the last guests
+            # must not wait for a token while it is free.  The descriptor
+            # is non-blocking (make sets it so): other clients may take
+            # the token first.
+            ready, _, _ = select.select([self.fds[0]], [], [], 0.5)
+            if ready:
+                try:
+                    token = os.read(self.fds[0], 1)
+                except BlockingIOError:
+                    continue
+                if token:
+                    return token
+
+    def release(self, token):
+        if token is None:
+            with self.lock:
+                self.own_free = True
+        else:
+            os.write(self.fds[1], token)
+
+
+def run_slotted(cfg, args, slots):
+    token = slots.acquire()
+    try:
+        return run_one(cfg, args)
+    finally:
+        slots.release(token)
+
+
 def run_one(cfg, args):
     append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
@@ -443,11 +510,13 @@ def main():
             if not os.path.exists(path):
                 sys.exit(f'matrix: {path} missing; run "make kernel initramfs"')
         start = time.monotonic()
+        slots = JobSlots()
         with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-            results = list(pool.map(lambda c: run_one(c, args), configs))
+            results = list(pool.map(lambda c: run_slotted(c, args, slots), configs))
         rows = [r for res in results for r in res]
+        shared = ", slots shared through make's jobserver" if slots.fds else ''
         print(f'matrix: {len(configs)} configuration(s) in '
-              f'{time.monotonic() - start:.0f} s, {args.jobs} at a time, '
+              f'{time.monotonic() - start:.0f} s, at most {args.jobs} at a time{shared}, '
               f'logs in {os.path.relpath(args.results)}/')
     print_table(rows)
     with open(os.path.join(args.results, 'summary.txt'), 'w') as f:
