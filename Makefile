@@ -119,8 +119,9 @@ compare: matrix bench
 
 ## make check         every test: the pipeline's own, the main job, the debug matrix, the gates and their tests
 # scripts/check runs them two at a time where they do not depend on each
-# other, under one make that is the jobserver of all their builds.  The gates come after the main job: they reuse its objects through
-# ccache.  (The bisect gate builds the x86_64 KVM selftests at the tip and at
+# other, under one make that is the jobserver of all their builds.  The
+# gates come after the main job: they reuse its objects through ccache.
+# (The bisect gate builds the x86_64 KVM selftests at the tip and at
 # every patch that changes them: `make selftests-x86` would only repeat that.)
 # The build gate comes after the debug matrix: it checks the two images
 # where make kernel built them.
