@@ -13,6 +13,8 @@ VARIANT ?= default
 # Subset of the matrix (names or globs); empty = all.
 CONFIGS ?=
 TIMEOUT ?= 600
+# Programs of guest/order the guests leave out (a SKIP row each); empty = none.
+SKIP_TESTS ?=
 JOBS ?= $(shell nproc)
 
 export BASE KERNEL_SRC JOBS
@@ -25,7 +27,8 @@ INITRAMFS := $(B)/initramfs$(SUFFIX).cpio
 # The debug variant runs where HV KVM does: its checkers watch the ioctl.
 WHERE := $(if $(filter debug,$(VARIANT)),hv=1)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
-	$(if $(WHERE),--where '$(WHERE)')
+	$(if $(WHERE),--where '$(WHERE)') $(if $(SKIP_TESTS),--skip '$(SKIP_TESTS)')
+RUN_MATRIX = python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
 
 # Targets run one at a time, as listed.  Under a parent make's jobserver
 # (`make check` runs this makefile from one, `make -jN` is one), the
@@ -33,7 +36,7 @@ MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),
 # they start take their job slots from it instead of using -j$(JOBS).
 .NOTPARALLEL:
 
-.PHONY: all deps deps-check tree export export-check kernel initramfs matrix debug bench \
+.PHONY: all deps deps-check tree export export-check kernel initramfs matrix matrix-only debug bench \
 	check checkpatch pipeline-test selftests selftests-x86 compare clean help \
 	gates gate-bisect gate-build gate-docs gate-cover gates-test
 .DEFAULT_GOAL := all
@@ -83,9 +86,13 @@ initramfs: kernel selftests
 	+@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
 	  scripts/initramfs
 
-## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug: the HV ones)
+## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug: the HV ones; SKIP_TESTS=...)
 matrix: initramfs
-	+@python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
+	+@$(RUN_MATRIX)
+
+## make matrix-only   make matrix on the kernel and initramfs as they are, building nothing
+matrix-only:
+	+@$(RUN_MATRIX)
 
 ## make debug         make matrix VARIANT=debug: every HV configuration under the debug kernel
 debug:

@@ -172,6 +172,10 @@ def split_programs(console):
             programs.append((current[0], status, current[1]))
             current = None
             continue
+        m = re.match(r'^@@@ LEFT OUT (\S+)$', line)
+        if m and not current:
+            programs.append((m.group(1), 'left out', []))
+            continue
         if current:
             current[1].append(line)
     if current:
@@ -341,6 +345,7 @@ def run_one(cfg, args):
     append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
                       [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
+                      ([f'kvmtest.skip={",".join(args.skip_list)}'] if args.skip_list else []) +
                       ([args.append] if args.append else []))
     argv = cfg.qemu_argv(args.kernel, args.initrd, append)
     log_path = os.path.join(args.results, cfg.name + '.log')
@@ -404,6 +409,14 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
         programs_rows = []
     rows.extend(programs_rows)
     for name, status, lines in programs:
+        if status == 'left out':
+            # /init leaves out what kvmtest.skip (--skip) lists, and only that.
+            asked = name in args.skip_list
+            rows.append((cfg.name, name, 'left out' if asked else 'run', 'left out',
+                         'SKIP' if asked else 'FAIL',
+                         'left out: --skip' if asked else 'left out, but --skip does not name it',
+                         elapsed))
+            continue
         keys = [k for k in RESULT_KEYS.get(name, ()) if k in cfg.expect]
         expected = ' '.join(f'{k}={cfg.expect[k]}' for k in keys) or \
             ('pass' if cfg.expect.get('guests', '1') == '1' else 'pass/skip')
@@ -432,6 +445,10 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
     checked = {k for name, _, _ in programs for k in RESULT_KEYS.get(name, ())}
     checked |= {k for k in ('guests',) if programs}
     unchecked = sorted(set(cfg.expect) - checked)
+    missing = [n for n in args.skip_list if n not in {name for name, _, _ in programs}]
+    if missing and finished:
+        rows.append((cfg.name, '(guest)', 'left out: ' + ' '.join(missing), 'not in its order',
+                     'FAIL', '--skip names programs this guest does not have', elapsed))
     if unchecked and finished:
         rows.append((cfg.name, '(guest)', ' '.join(unchecked), 'not checked', 'FAIL',
                      'no test program reported ' + ', '.join(unchecked), elapsed))
@@ -477,6 +494,9 @@ def main():
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
     p.add_argument('--append', default='', help='extra kernel command line')
+    p.add_argument('--skip', default='', metavar='PROGRAMS',
+                   help='programs of the guests\' order to leave out (kvmtest.skip), '
+                   'comma or space separated; each gets a SKIP row')
     p.add_argument('--kunit', action='store_true',
                    help='require passing KUnit suites on the console before /init')
     p.add_argument('--report-only', action='store_true',
@@ -489,6 +509,7 @@ def main():
 
     configs = read_table(args.table)
     args.allow_list = read_allow(args.allow)
+    args.skip_list = args.skip.replace(',', ' ').split()
     if args.configs:
         wanted = args.configs.replace(',', ' ').split()
         unknown = [w for w in wanted if not any(fnmatch.fnmatch(c.name, w) for c in configs)]
