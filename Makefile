@@ -130,8 +130,9 @@ compare: matrix bench
 # gates come after the main job: they reuse its objects through ccache.
 # (The bisect gate builds the x86_64 KVM selftests at the tip and at
 # every patch that changes them: `make selftests-x86` would only repeat that.)
-# The build gate comes after the debug matrix: it checks the two images
-# where make kernel built them.
+# The build gate comes after both images are built (it checks them where
+# make kernel built them); the debug matrix boots beside it and builds
+# nothing (make matrix-only).
 check: deps-check
 	@scripts/check
 
