@@ -74,8 +74,8 @@ kernel: tree
 	+@scripts/build-kernel $(VARIANT)
 
 ## make selftests     the KVM selftests for powerpc (static), for the guest
-selftests: kernel
-	+@KOBJ=$(CURDIR)/$(OBJ) scripts/selftests powerpc
+selftests: tree
+	+@scripts/selftests powerpc
 
 ## make selftests-x86 the KVM selftests still build for x86_64 on the host
 selftests-x86: tree
@@ -109,7 +109,8 @@ bench: kernel
 	  python3 scripts/bench.py ours=$(B)/bench$(SUFFIX) && exit $$status
 
 ## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix and bench
-MAINLINE_ENV := KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline
+MAINLINE_ENV := KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
+	HOBJ=$(CURDIR)/$(B)/obj/mainline
 compare: matrix bench
 	@scripts/fetch-base $(MAINLINE)
 	+@$(MAINLINE_ENV) KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
