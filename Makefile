@@ -110,7 +110,7 @@ bench: kernel
 
 ## make compare      mainline 7.3 (Debian linux-source-7.3) vs ours, same matrix and bench
 MAINLINE_ENV := KSRC=$(CURDIR)/$(B)/base/$(MAINLINE) KOBJ=$(CURDIR)/$(B)/obj/mainline \
-	HOBJ=$(CURDIR)/$(B)/obj/mainline
+	HOBJ=$(CURDIR)/$(B)/obj/mainline-headers
 compare: matrix bench
 	@scripts/fetch-base $(MAINLINE)
 	+@$(MAINLINE_ENV) KOUT=$(CURDIR)/$(B)/vmlinux-mainline FRAGMENTS=base scripts/build-kernel
