@@ -76,6 +76,19 @@ apt_download() {
 		{ cat "$apt/download.log" >&2; die "cannot download $package from Debian $suite"; }
 }
 
+# uapi_headers ARCH: install the uAPI headers of the tree under test
+# ($KSRC, default build/linux) for ARCH (powerpc or x86) in $HOBJ (default
+# build/obj/ARCH-headers) and set $hobj to that directory.  They do not
+# depend on a kernel configuration, so the selftests and every image's
+# guest programs share one copy.  Another tree's headers must not replace
+# this tree's: KSRC needs HOBJ.
+uapi_headers() {
+	[ -z "${KSRC:-}" ] || [ -n "${HOBJ:-}" ] || die "KSRC needs HOBJ (where its uAPI headers go)"
+	hobj=${HOBJ:-$top/build/obj/$1-headers}
+	make -s -C "${KSRC:-$top/build/linux}" O="$hobj" ARCH="$1" headers >/dev/null ||
+		die "cannot install the $1 uAPI headers in ${hobj#"$top"/}"
+}
+
 # ccache for the kernel and selftests builds.  BASEDIR: trees and object
 # directories laid out alike under build/ share objects.  Depend mode: a
 # miss compiles once, without a separate preprocessor run (about 27 %
