@@ -24,8 +24,8 @@ SUFFIX := $(if $(filter-out default,$(VARIANT)),-$(VARIANT))
 VMLINUX := $(B)/vmlinux$(SUFFIX)
 OBJ := $(B)/obj/$(VARIANT)
 INITRAMFS := $(B)/initramfs$(SUFFIX).cpio
-# The debug variant runs where HV KVM does: its checkers watch the ioctl.
-WHERE := $(if $(filter debug,$(VARIANT)),hv=1)
+# The debug variants run where HV KVM does: their checkers watch the ioctl.
+WHERE := $(if $(filter debug kasan,$(VARIANT)),hv=1)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
 	$(if $(WHERE),--where '$(WHERE)') $(if $(SKIP_TESTS),--skip '$(SKIP_TESTS)')
 RUN_MATRIX = python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
@@ -36,7 +36,7 @@ RUN_MATRIX = python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS)
 # they start take their job slots from it instead of using -j$(JOBS).
 .NOTPARALLEL:
 
-.PHONY: all deps deps-check tree export export-check kernel initramfs matrix matrix-only debug bench \
+.PHONY: all deps deps-check tree export export-check kernel initramfs matrix matrix-only debug kasan bench \
 	check checkpatch pipeline-test selftests selftests-x86 compare clean help \
 	gates gate-bisect gate-build gate-docs gate-cover gates-test
 .DEFAULT_GOAL := all
@@ -69,7 +69,7 @@ export:
 export-check:
 	@scripts/export --check
 
-## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME; VARIANT=debug: lockdep, KFENCE, KVM as modules)
+## make kernel        build/vmlinux (VARIANT=NAME: build/vmlinux-NAME; VARIANT=debug: lockdep, KFENCE, KVM as modules; VARIANT=kasan: and KASAN)
 kernel: tree
 	+@scripts/build-kernel $(VARIANT)
 
@@ -86,7 +86,7 @@ initramfs: kernel selftests
 	+@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
 	  scripts/initramfs
 
-## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug: the HV ones; SKIP_TESTS=...)
+## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug or kasan: the HV ones; SKIP_TESTS=...)
 matrix: initramfs
 	+@$(RUN_MATRIX)
 
@@ -97,6 +97,11 @@ matrix-only:
 ## make debug         make matrix VARIANT=debug: every HV configuration under the debug kernel
 debug:
 	@$(MAKE) --no-print-directory matrix VARIANT=debug
+
+## make kasan         make matrix VARIANT=kasan: the same with KASAN, built with Clang 19 (not in make check)
+kasan:
+	@scripts/deps check kasan
+	@$(MAKE) --no-print-directory matrix VARIANT=kasan
 
 ## make bench        per-call cost of KVM_PPC_GET_COMPAT_CAPS vs KVM_CHECK_EXTENSION, every HV configuration
 # The configuration is checked first (guest/order-bench); a ratio above the
