@@ -50,12 +50,14 @@ help:
 deps:
 	@scripts/deps install
 
-# As root on a fresh machine, `make`/`make check` install what is missing;
-# make kasan adds Clang (the kasan group), which they do not need.
-DEPS ?= build header fetch run gates
+# As root on a fresh machine, `make`, `make check` and `make kasan` install
+# what is missing of the groups of scripts/deps they need: make check adds
+# the gates' tools, make kasan Clang.
+DEPS_GROUPS := build header fetch run
+check: DEPS_GROUPS += gates
 deps-check:
-	@scripts/deps check $(DEPS) 2>/dev/null || \
-	  if [ "$$(id -u)" = 0 ]; then scripts/deps install $(DEPS); else scripts/deps check $(DEPS); fi
+	@scripts/deps check $(DEPS_GROUPS) 2>/dev/null || \
+	  if [ "$$(id -u)" = 0 ]; then scripts/deps install $(DEPS_GROUPS); else scripts/deps check $(DEPS_GROUPS); fi
 
 ## make tree          build/linux = base commit + one commit per patch
 tree: $(B)/linux/.git/pipeline-applied
@@ -102,7 +104,7 @@ debug:
 
 ## make kasan         make matrix VARIANT=kasan: the same with KASAN, built with Clang 19 (not in make check)
 kasan:
-	@$(MAKE) --no-print-directory deps-check DEPS='$(DEPS) kasan'
+	@$(MAKE) --no-print-directory deps-check DEPS_GROUPS='$(DEPS_GROUPS) kasan'
 	@$(MAKE) --no-print-directory matrix VARIANT=kasan
 
 ## make bench        per-call cost of KVM_PPC_GET_COMPAT_CAPS vs KVM_CHECK_EXTENSION, every HV configuration
