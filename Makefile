@@ -15,6 +15,8 @@ CONFIGS ?=
 TIMEOUT ?= 600
 # Programs of guest/order the guests leave out (a SKIP row each); empty = none.
 SKIP_TESTS ?=
+# Seed of the guests' random tests; empty = a new one per run, printed.
+SEED ?=
 JOBS ?= $(shell nproc)
 
 export BASE KERNEL_SRC JOBS
@@ -27,7 +29,7 @@ INITRAMFS := $(B)/initramfs$(SUFFIX).cpio
 # The debug variants run where HV KVM does: their checkers watch the ioctl.
 WHERE := $(if $(filter debug kasan,$(VARIANT)),hv=1)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
-	$(if $(WHERE),--where '$(WHERE)') $(if $(SKIP_TESTS),--skip '$(SKIP_TESTS)')
+	$(if $(WHERE),--where '$(WHERE)') $(if $(SKIP_TESTS),--skip '$(SKIP_TESTS)') $(if $(SEED),--seed $(SEED))
 RUN_MATRIX = python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
 
 # Targets run one at a time, as listed.  Under a parent make's jobserver

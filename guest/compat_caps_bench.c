@@ -29,7 +29,7 @@
 
 #define KVM_VM_PPC_HV	1
 #define MAX_ROUNDS	101
-#define TARGET		1.3
+#define TARGET		1.6
 
 static double now_ns(void)
 {

@@ -57,6 +57,7 @@ REPORTS = [
 RESULT_KEYS = {
     'hv_vm': ('hv',),
     'compat_caps': ('cap', 'caps', 'pr'),
+    'arch_compat': ('old',),
 }
 
 
@@ -345,6 +346,7 @@ def run_one(cfg, args):
     append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
                       [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
+                      [f'kvmtest.seed={args.seed}'] +
                       ([f'kvmtest.skip={",".join(args.skip_list)}'] if args.skip_list else []) +
                       ([args.append] if args.append else []))
     argv = cfg.qemu_argv(args.kernel, args.initrd, append)
@@ -501,6 +503,9 @@ def main():
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
     p.add_argument('--timeout', type=int, default=600, help='seconds per guest')
     p.add_argument('--append', default='', help='extra kernel command line')
+    p.add_argument('--seed', type=int, default=None,
+                   help='seed of the guests\' random tests (kvmtest.seed); default: a new one '
+                   'per run, printed so that the run can be replayed')
     p.add_argument('--skip', default='', metavar='PROGRAMS',
                    help='programs of the guests\' order to leave out (kvmtest.skip), '
                    'comma or space separated; each gets a SKIP row')
@@ -531,6 +536,8 @@ def main():
     if not configs:
         sys.exit(f'matrix: no configuration of {args.table} is selected')
     os.makedirs(args.results, exist_ok=True)
+    if args.seed is None:
+        args.seed = int.from_bytes(os.urandom(4), 'little')
 
     if args.judge_log:
         with open(args.judge_log, encoding='utf-8', errors='replace') as f:
@@ -547,7 +554,7 @@ def main():
         shared = ", slots shared through make's jobserver" if slots.fds else ''
         print(f'matrix: {len(configs)} configuration(s) in '
               f'{time.monotonic() - start:.0f} s, at most {args.jobs} at a time{shared}, '
-              f'logs in {os.path.relpath(args.results)}/')
+              f'logs in {os.path.relpath(args.results)}/, seed {args.seed} (SEED={args.seed} replays it)')
     print_table(rows)
     with open(os.path.join(args.results, 'summary.txt'), 'w') as f:
         print_table(rows, f)
