@@ -157,6 +157,26 @@ static int run(char *line, const char *cmdline)
 	return 0;
 }
 
+/*
+ * On a kernel with lockdep, whether it is still on after the last test: a
+ * report turns it off (debug_locks 0), and then it checks nothing more.
+ */
+static void report_lockdep(void)
+{
+	char line[128];
+	FILE *f = fopen("/proc/lockdep_stats", "r");
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		int on;
+
+		if (sscanf(line, " debug_locks: %d", &on) == 1)
+			printf("@@@ LOCKDEP debug_locks=%d\n", on);
+	}
+	fclose(f);
+}
+
 int main(void)
 {
 	char line[200], cmdline[4096] = "";
@@ -187,6 +207,7 @@ int main(void)
 		}
 		fclose(order);
 	}
+	report_lockdep();
 	printf("@@@ GUEST DONE\n");
 	fflush(stdout);
 	sync();

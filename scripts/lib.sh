@@ -19,6 +19,35 @@ series_patches() {
 	done
 }
 
+# test_tree: print build/test/linux, a git worktree of build/linux at its
+# HEAD with the test-only patches of config/test-patches/series applied:
+# the tree the debug images are built from.  It is brought up to date when
+# build/linux's HEAD or a test patch has changed; files that did not change
+# keep their times, so builds stay incremental.
+test_tree() {
+	tdir=$top/build/test/linux
+	tpatches=$top/config/test-patches
+	[ -d "$top/build/linux/.git" ] || die "no build/linux; run 'make tree'"
+	thead=$(git -C "$top/build/linux" rev-parse HEAD)
+	tlist=$(sed -e 's/#.*//' -e 's/[[:space:]]*$//' "$tpatches/series" | grep -v '^$') ||
+		die "config/test-patches/series lists no patch"
+	tkey="$thead $(cd "$tpatches" && cat series $tlist | sha256sum | cut -c1-16)"
+	if [ "$(cat "$tdir.key" 2>/dev/null)" != "$tkey" ]; then
+		git -C "$tdir" am --abort >/dev/null 2>&1 || true
+		mkdir -p "${tdir%/*}"
+		gate_worktree "$tdir" "$thead" >&2
+		for tp in $tlist; do
+			[ -e "$tpatches/$tp" ] || die "config/test-patches/series lists $tp, which does not exist"
+			git -C "$tdir" am -q --keep-cr "$tpatches/$tp" >/dev/null 2>"$tdir.am.log" || {
+				git -C "$tdir" am --abort >/dev/null 2>&1 || true
+				die "test patch config/test-patches/$tp does not apply on build/linux's HEAD"
+			}
+		done
+		echo "$tkey" > "$tdir.key"
+	fi
+	echo "$tdir"
+}
+
 # Commits in build/linux are authored as the series' author; the DCO
 # sign-off is left to whoever submits the series.
 AUTHOR_NAME='Seed a9e111df'
@@ -41,6 +70,41 @@ gate_worktree() {
 			die "cannot add a worktree of build/linux at $1"
 	fi
 	git -C "$1" checkout -q --detach "$2" || die "cannot check out $2 in $1"
+}
+
+# in_toolchain SRC OBJ CMD...: run CMD in a chroot of build/debian/toolchain
+# (Debian unstable's cross compiler for its ppc64el kernels: scripts/
+# fetch-debian toolchain), with the kernel tree SRC at /src, OBJ at /obj
+# and build/cache/ccache-debian at /ccache, in a mount namespace of its own
+# so that the bind mounts go when CMD ends.  CMD sees the chroot's
+# environment alone.
+in_toolchain() {
+	[ "$(id -u)" = 0 ] || die "builds in a chroot of build/debian/toolchain: run as root"
+	command -v unshare >/dev/null || die "needs unshare (Debian package util-linux)"
+	mkdir -p "$top/build/cache/ccache-debian" "$2"
+	it_src=$1 it_obj=$2
+	shift 2
+	unshare -m sh -ec '
+		tc=$1 src=$2 obj=$3 cache=$4
+		shift 4
+		mkdir -p "$tc/src" "$tc/obj" "$tc/ccache" "$tc/dev" "$tc/tmp"
+		mount --bind "$src" "$tc/src"
+		mount --bind "$obj" "$tc/obj"
+		mount --bind "$cache" "$tc/ccache"
+		for d in null:3 zero:5 random:8 urandom:9; do
+			[ -c "$tc/dev/${d%:*}" ] || mknod -m 666 "$tc/dev/${d%:*}" c 1 "${d#*:}"
+		done
+		exec chroot "$tc" /usr/bin/env -i PATH=/usr/bin:/usr/sbin HOME=/tmp LC_ALL=C \
+			CCACHE_DIR=/ccache CCACHE_BASEDIR=/ CCACHE_MAXSIZE=2G \
+			KBUILD_BUILD_USER=pipeline KBUILD_BUILD_HOST=qemu "$@"
+	' sh "$top/build/debian/toolchain" "$it_src" "$it_obj" "$top/build/cache/ccache-debian" "$@"
+}
+
+# warnings FILE: the warnings and errors of a build log, without line numbers
+# or the path to the tree, sorted; what base and series builds are compared by.
+warnings() {
+	grep -E ': (warning|error):|^(WARNING|ERROR): modpost:' "$1" |
+		sed -E 's#^([^ :]*/)?linux/##; s#^/src/##; s#^(\.\./)+##; s#:[0-9]+(:[0-9]+)?:#:#' | sort
 }
 
 # kconfig_filter SRC FRAGMENT OUT: FRAGMENT without the options SRC's Kconfig
@@ -91,8 +155,8 @@ uapi_headers() {
 
 # ccache for the kernel and selftests builds.  BASEDIR: trees and object
 # directories laid out alike under build/ share objects.  Depend mode: a
-# miss compiles once, without a separate preprocessor run (about 27 %
-# faster cold); the hits the pipeline relies on are direct ones, which
+# miss compiles once, without a separate preprocessor run (faster
+# cold); the hits the pipeline relies on are direct ones, which
 # depend mode keeps.
 ccache_env() {
 	export CCACHE_DIR="${CCACHE_DIR:-$HOME/.cache/ccache}"

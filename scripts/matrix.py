@@ -58,6 +58,7 @@ RESULT_KEYS = {
     'hv_vm': ('hv',),
     'compat_caps': ('cap', 'caps', 'pr'),
     'arch_compat': ('old',),
+    'masked_access': ('masked',),
 }
 
 
@@ -470,6 +471,19 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
     elif not ran:
         rows.append((cfg.name, '(guest)', 'tests', 'none', 'FAIL',
                      'no test program ran', elapsed))
+    if args.lockdep and finished:
+        m = re.search(r'^@@@ LOCKDEP debug_locks=(\d+)', console, re.M)
+        got = f'debug_locks={m.group(1)}' if m else 'no /proc/lockdep_stats'
+        rows.append((cfg.name, '(lockdep)', 'debug_locks=1', got,
+                     'PASS' if got == 'debug_locks=1' else 'FAIL',
+                     'lockdep on after the last test' if got == 'debug_locks=1' else
+                     'lockdep was off by the end: it checked nothing after its report',
+                     elapsed))
+    for name, text in args.require:
+        seen = text in console
+        rows.append((cfg.name, f'({name})', text.strip(), 'seen' if seen else 'not seen',
+                     'PASS' if seen else 'FAIL',
+                     'on the console' if seen else f'the console lacks {text!r}', elapsed))
     reports = console_reports(console, args.allow_list)
     if reports:
         kinds = sorted({k for k, _ in reports})
@@ -511,6 +525,13 @@ def main():
                    'comma or space separated; each gets a SKIP row')
     p.add_argument('--kunit', action='store_true',
                    help='require passing KUnit suites on the console before /init')
+    p.add_argument('--set', action='append', default=[], metavar='KEY=VALUE',
+                   help='override an expectation of the table on every configuration that has it '
+                   '(a kernel with a test-only fix of the base)')
+    p.add_argument('--require', action='append', default=[], metavar='NAME=TEXT',
+                   help='a row NAME per guest: PASS if TEXT is on its console (repeatable)')
+    p.add_argument('--lockdep', action='store_true',
+                   help='require lockdep to be on after the last test (debug kernels)')
     p.add_argument('--report-only', action='store_true',
                    help='exit 0 whatever the verdicts (for make compare)')
     p.add_argument('--allow', default=os.path.join(TOP, 'config', 'console-allow'),
@@ -520,7 +541,21 @@ def main():
     args = p.parse_args()
 
     configs = read_table(args.table)
+    for item in args.set:
+        key, sep, value = item.partition('=')
+        if not sep:
+            sys.exit(f'matrix: --set {item!r} is not KEY=VALUE')
+        for c in configs:
+            if key in c.expect:
+                c.expect[key] = value
     args.allow_list = read_allow(args.allow)
+    require = []
+    for item in args.require:
+        name, sep, text = item.partition('=')
+        if not sep or not name or not text:
+            sys.exit(f'matrix: --require {item!r} is not NAME=TEXT')
+        require.append((name, text))
+    args.require = require
     # (/init knows a program by its file name: compat_caps_test, not
     # powerpc/compat_caps_test.)
     args.skip_list = [os.path.basename(n) for n in args.skip.replace(',', ' ').split()]
