@@ -130,7 +130,7 @@ kasan:
 ## make debian       Debian's own 7.2.13 kernels, 4K and 64K pages, with the series' KVM modules, every HV configuration (CONFIGS=...)
 DEBIAN_FLAVOURS ?= powerpc64le powerpc64le-64k
 debian: kernel selftests
-	+@CONFIGS='$(CONFIGS)' MATRIX_ARGS='--jobs $(JOBS) --timeout $(TIMEOUT)$(if $(SEED), --seed $(SEED))' \
+	+@CONFIGS='$(CONFIGS)' SKIP_TESTS='$(SKIP_TESTS)' MATRIX_ARGS='--jobs $(JOBS) --timeout $(TIMEOUT)$(if $(SEED), --seed $(SEED))' \
 	  scripts/debian $(DEBIAN_FLAVOURS)
 
 ## make bench        per-call cost of KVM_PPC_GET_COMPAT_CAPS vs KVM_CHECK_EXTENSION, every HV configuration

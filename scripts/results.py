@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Write the README's results as Markdown, from what the last runs left in
-build/: the matrix (build/results/), make compare (build/results-mainline/
-beside build/results/) and make bench (build/bench/, build/bench-mainline/).
+build/: the matrix (build/results/) with make compare's answers
+(build/results-mainline/) and make bench's ratios (build/bench/,
+build/bench-mainline/) beside it, make compare's ARCH_COMPAT table, and
+make debian (build/results-debian-4k/, build/results-debian-64k/) and
+make qemu-l2 (build/results-l2/).
 A part whose results are missing is left out, saying which command makes it.
 
 Usage: results.py [--build DIR] [--readme README.md]
@@ -60,10 +63,34 @@ def counts(verdicts):
                      if v in n) or '-'
 
 
+def compat_answers(build, results):
+    """{config: what compat_caps reported} of one matrix run, or None."""
+    rows = summary(os.path.join(build, results))
+    if rows is None:
+        return None
+    return {r[0]: r[3] for r in rows if r[1] == 'compat_caps'}
+
+
+def bench_ratios(build, d):
+    """{config: ratio or why there is none} of one bench run, or None."""
+    path = os.path.join(build, d)
+    if not os.path.isdir(path):
+        return None
+    found = {}
+    for name in bench.table_order():
+        r = bench.bench_result(os.path.join(path, name + '.tap'))
+        if r is not None:
+            found[name] = r['ratio'] if 'ratio' in r else \
+                ('fails' if 'fails' in r.get('skip', '') else r.get('skip', '-'))
+    return found
+
+
 def matrix_part(build):
     rows = summary(os.path.join(build, 'results'))
     if rows is None:
         return ['The matrix has not run here: `make matrix`.']
+    ml = compat_answers(build, 'results-mainline')
+    ours_b, ml_b = bench_ratios(build, 'bench'), bench_ratios(build, 'bench-mainline')
     configs = list(dict.fromkeys(r[0] for r in rows))
     body = []
     for c in configs:
@@ -75,19 +102,92 @@ def matrix_part(build):
         tests = [r[4] for r in mine if not r[1].startswith('(') and r[1] != 'kunit'
                  and not guest_program(r[1])]
         other = [r for r in mine if r[1] == '(guest)']
-        body.append((c, caps, get.get('kunit', ('',) * 5)[4] or '-', counts(progs),
-                     counts(tests), get.get('(console)', ('',) * 5)[4] or '-')
-                    + ((other[0][4],) if other else ()))
+        row = [c, caps]
+        if ml is not None:
+            row.append('same' if ml.get(c) == caps else ml.get(c, '-'))
+        row += [get.get('kunit', ('',) * 5)[4] or '-', counts(progs), counts(tests),
+                get.get('(console)', ('',) * 5)[4] or '-']
+        if ours_b is not None:
+            b = ours_b.get(c, '-')
+            if ml_b is not None and c in ml_b:
+                b = f'{b} ({ml_b[c]})'
+            row.append(b)
+        if other:
+            row.append(other[0][4])
+        body.append(tuple(row))
     bad = [r for r in rows if r[4] not in ('PASS', 'SKIP')]
     path = os.path.join(build, 'results', 'summary.tsv')
-    head = ['configuration', 'compat_caps (cap, bitmap, PR VM)', 'KUnit',
-            'guest programs', 'KVM selftests', 'console']
+    head = ['configuration', 'compat_caps (cap, bitmap, PR VM)']
+    if ml is not None:
+        head.append('mainline 7.3')
+    head += ['KUnit', 'guest programs', 'KVM selftests', 'console']
+    if ours_b is not None:
+        head.append('bench' + (' (mainline)' if ml_b is not None else ''))
     if any(len(b) > len(head) for b in body):
         head.append('guest')
         body = [b + ('',) * (len(head) - len(b)) for b in body]
-    return ([f'`make matrix`, {day(path)}: {len(rows)} rows, '
-             + (f'{len(bad)} not PASS or SKIP.' if bad else 'every one PASS or an allowed SKIP.'),
-             ''] + table(head, body))
+    out = [f'`make matrix`, {day(path)}: {len(rows)} rows, '
+           + (f'{len(bad)} not PASS or SKIP.' if bad else 'every one PASS or an allowed SKIP.')]
+    if ml is not None:
+        out.append(f'*mainline 7.3*: what `compat_caps` reported on mainline (`make compare`, '
+                   f'{day(os.path.join(build, "results-mainline", "summary.tsv"))}).')
+    if ours_b is not None:
+        out.append(f'*bench*: `make bench`, '
+                   f'{day(os.path.join(build, "bench", "summary.tsv"))}: KVM_PPC_GET_COMPAT_CAPS\'s '
+                   'cost as a multiple of KVM_CHECK_EXTENSION\'s on the same VM fd (medians of '
+                   '31 rounds of 5000 calls; the bench fails above 1.6).')
+    return out + [''] + table(head, body)
+
+
+def debian_part(build):
+    runs = [(pages, summary(os.path.join(build, f'results-debian-{pages}'))) for pages in ('4k', '64k')]
+    if all(r is None for _, r in runs):
+        return ['Debian\'s kernels have not run here: `make debian`.']
+    configs = list(dict.fromkeys(r[0] for _, rows in runs if rows for r in rows))
+    body = []
+    for c in configs:
+        row = [c]
+        for _, rows in runs:
+            mine = [r for r in (rows or []) if r[0] == c]
+            if not mine:
+                row.append('-')
+                continue
+            caps = next((r[3] for r in mine if r[1] == 'compat_caps'), '-')
+            row.append(f'{caps.split()[1] if len(caps.split()) > 1 else caps}: '
+                       + counts([r[4] for r in mine]))
+        body.append(tuple(row))
+    dates = ', '.join(f'{pages.upper()} {day(os.path.join(build, f"results-debian-{pages}", "summary.tsv"))}'
+                      for pages, rows in runs if rows is not None)
+    return ([f'`make debian` ({dates}): Debian\'s own 7.2.13+deb14 images, the series\' '
+             '`kvm.ko` and `kvm-hv.ko` loaded; per configuration the bitmap and the verdicts '
+             'of every row (programs, selftests, banner, modules, console).', '']
+            + table(['configuration', 'powerpc64le (4K pages)', 'powerpc64le-64k'], body))
+
+
+def l2_part(build):
+    rows = summary(os.path.join(build, 'results-l2'))
+    if rows is None:
+        return ['QEMU has not run as the VMM here: `make qemu-l2`.']
+    configs = list(dict.fromkeys(r[0] for r in rows))
+    body = []
+    for c in configs:
+        get = {r[1]: r for r in rows if r[0] == c}
+        row = [c]
+        for mode in ('power9', 'power10', 'power11', 'default'):
+            r = get.get(f'qemu-l2 {mode}')
+            got = r[3].replace('cpu-version=', '') if r else '-'
+            row.append(got if not r or r[4] == 'PASS' else f'{got} ({r[4]})')
+        ks = [r[4] for r in rows if r[0] == c and r[1].startswith('kselftest ')]
+        row.append(counts(ks))
+        row.append(counts([r[4] for r in rows if r[0] == c]))
+        body.append(tuple(row))
+    path = os.path.join(build, 'results-l2', 'summary.tsv')
+    return ([f'`make qemu-l2` ({day(path)}): in each L1, Debian\'s qemu-system-ppc64 11.1.3 '
+             'starts an L2 with `max-cpu-compat=MODE` (or none: default); the cpu-version the '
+             'L2 reported, or what QEMU did instead; the KVM selftests through kselftest\'s '
+             'runner; every row of the L1.', '']
+            + table(['configuration', 'power9', 'power10', 'power11', 'default',
+                     'kselftest runner', 'all rows'], body))
 
 
 def arch_compat(results):
@@ -120,13 +220,7 @@ def compare_part(build):
         for r in rows:
             if r[1] == 'compat_caps':
                 answers.setdefault(r[0], {})[kernel] = r[3]
-    body = [(c, a.get('ml', '-'), a.get('ours', '-'),
-             'same' if a.get('ml') == a.get('ours') else 'differs')
-            for c, a in answers.items()]
-    out = [f'`make compare`, {day(os.path.join(build, "results-mainline", "summary.tsv"))}: '
-           'what the guest test `compat_caps` reported.', '']
-    out += table(['configuration', 'mainline 7.3', 'ours', ''], body)
-
+    out = []
     ac_ours, ac_ml = arch_compat(os.path.join(build, 'results')), arch_compat(
         os.path.join(build, 'results-mainline'))
     body = []
@@ -143,7 +237,8 @@ def compare_part(build):
         body.append((c, ' '.join(sorted(acc, key=order)), ' '.join(sorted(ref, key=order)),
                      ' '.join(stopped) or '-', 'yes' if back else 'NO',
                      f'{same} of {len(mine)}'))
-    out += ['', 'KVM_REG_PPC_ARCH_COMPAT on a fresh vCPU per value (`guest/arch_compat.c`): '
+    out += [f'`make compare`, {day(os.path.join(build, "results-mainline", "summary.tsv"))}: '
+            'KVM_REG_PPC_ARCH_COMPAT on a fresh vCPU per value (`guest/arch_compat.c`): '
             'accepted, refused, refused and then not running (KVM_RUN fails), running '
             'again after 0 and the newest reported mode are set, and how many values '
             'behaved exactly as on mainline.', '']
@@ -157,31 +252,9 @@ def order(name):
     return names.index(name) if name in names else len(names)
 
 
-def bench_part(build):
-    kernels = [(label, os.path.join(build, d)) for label, d in
-               (('mainline', 'bench-mainline'), ('ours', 'bench'))
-               if os.path.isdir(os.path.join(build, d))]
-    if not any(label == 'ours' for label, _ in kernels):
-        return ['The bench has not run here: `make bench`.']
-    head = ['configuration'] + [f'{label} ratio' for label, _ in kernels]
-    body = []
-    for name in bench.table_order():
-        res = [bench.bench_result(os.path.join(p, name + '.tap')) for _, p in kernels]
-        if all(r is None for r in res):
-            continue
-        body.append([name] + [r['ratio'] if r and 'ratio' in r else
-                              (r or {}).get('skip', '-') for r in res])
-    path = os.path.join(build, 'bench', 'summary.tsv')
-    return ([f'`make bench`{" and `make compare`" if len(kernels) > 1 else ""}, '
-             f'{day(path) if os.path.exists(path) else "-"}: the cost of '
-             'KVM_PPC_GET_COMPAT_CAPS as a multiple of KVM_CHECK_EXTENSION\'s on the same '
-             'VM fd (medians of 31 rounds of 5000 calls; the bench fails above 1.6).', '']
-            + table(head, body))
-
-
 def markdown(build):
     out = []
-    for part in (matrix_part, compare_part, bench_part):
+    for part in (matrix_part, compare_part, debian_part, l2_part):
         out += part(build) + ['']
     return '\n'.join(out).rstrip('\n') + '\n'
 
