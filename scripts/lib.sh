@@ -149,7 +149,10 @@ apt_download() {
 uapi_headers() {
 	[ -z "${KSRC:-}" ] || [ -n "${HOBJ:-}" ] || die "KSRC needs HOBJ (where its uAPI headers go)"
 	hobj=${HOBJ:-$top/build/obj/$1-headers}
-	make -s -C "${KSRC:-$top/build/linux}" O="$hobj" ARCH="$1" headers >/dev/null ||
+	# (Parts of make check that run at the same time share the directory:
+	# one installs at a time.)
+	mkdir -p "$hobj"
+	flock "$hobj.lock" make -s -C "${KSRC:-$top/build/linux}" O="$hobj" ARCH="$1" headers >/dev/null ||
 		die "cannot install the $1 uAPI headers in ${hobj#"$top"/}"
 }
 
