@@ -90,10 +90,14 @@ selftests: tree
 selftests-x86: tree
 	+@scripts/selftests x86_64
 
-## make initramfs     build/initramfs.cpio with /init and the guest tests (and the variant's modules)
+## make initramfs     build/initramfs.cpio: /init, the guest tests, a Debian userspace and kselftest's runner (VARIANT=debug or kasan: the tests one by one, and the variant's modules)
+# The default image runs the KVM selftests through kselftest's runner
+# (guest/order-ci); the debug variants run them one by one (guest/order),
+# so that SKIP_TESTS can leave the slowest out.
+MKIMAGE := $(if $(WHERE),scripts/initramfs,ORDER=$(CURDIR)/guest/order-ci scripts/initramfs-l2)
 initramfs: kernel selftests
 	+@KOBJ=$(CURDIR)/$(OBJ) INITRAMFS=$(CURDIR)/$(INITRAMFS) STAGE=$(CURDIR)/$(B)/guest$(SUFFIX) \
-	  scripts/initramfs
+	  $(MKIMAGE)
 
 ## make matrix        boot every configuration of config/matrix (CONFIGS=...; VARIANT=debug or kasan: the HV ones; SKIP_TESTS=...)
 matrix: initramfs

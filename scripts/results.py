@@ -120,7 +120,7 @@ def matrix_part(build):
     head = ['configuration', 'compat_caps (cap, bitmap, PR VM)']
     if ml is not None:
         head.append('mainline 7.3')
-    head += ['KUnit', 'guest programs', 'KVM selftests', 'console']
+    head += ['KUnit', 'guest programs', 'KVM selftests (kselftest runner)', 'console']
     if ours_b is not None:
         head.append('bench' + (' (mainline)' if ml_b is not None else ''))
     if any(len(b) > len(head) for b in body):
