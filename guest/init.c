@@ -16,9 +16,16 @@
  * take options; an argument whose value is "none" is left out.
  * kvmtest.skip=NAME,... leaves those programs out: each is reported with a
  * marker instead of being run.
+ *
+ * kvmtest.stall=SECONDS: a program still running after that long gets its
+ * state on the console once, through the magic SysRq 't' (every task's
+ * state and stack) and 'l' (what each CPU runs), so that a guest the host
+ * ends as hung shows where it was.  The program goes on running; only the
+ * host's timeout ends it.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,21 @@ static void mount_or_warn(const char *src, const char *dst, const char *type)
 }
 
 #define MAX_ARGS 16
+
+/* SIGALRM of kvmtest.stall: only async-signal-safe calls here. */
+static void dump_tasks(int sig)
+{
+	static const char msg[] = "@@@ STALL task dump follows\n";
+	int fd = open("/proc/sysrq-trigger", O_WRONLY | O_CLOEXEC);
+	ssize_t n = write(STDOUT_FILENO, msg, sizeof(msg) - 1);
+
+	(void)sig;
+	if (fd < 0)
+		return;
+	if (n > 0 && write(fd, "t", 1) == 1)
+		n = write(fd, "l", 1);
+	close(fd);
+}
 
 /* Load /modules/NAME.ko for each NAME of /modules/order, in that order. */
 static void load_modules(void)
@@ -89,6 +111,14 @@ static char *expand(char *arg, const char *cmdline)
 	return out;
 }
 
+/* The number after @key ("kvmtest.KEY=") on the command line, or 0. */
+static int kvmtest_int(const char *key, const char *cmdline)
+{
+	const char *val = strstr(cmdline, key);
+
+	return val ? atoi(val + strlen(key)) : 0;
+}
+
 /* Whether kvmtest.skip=NAME,... on the command line lists @name. */
 static int left_out(const char *name, const char *cmdline)
 {
@@ -112,7 +142,7 @@ static int run(char *line, const char *cmdline)
 {
 	char path[256], *argv[MAX_ARGS + 1], *save;
 	const char *name;
-	int status, argc = 0;
+	int status, argc = 0, stall, ret = 0;
 	struct timespec start, end;
 	pid_t pid;
 	long ms;
@@ -142,7 +172,15 @@ static int run(char *line, const char *cmdline)
 		printf("Bail out! exec %s: %s\n", path, strerror(errno));
 		_exit(127);
 	}
-	if (pid < 0 || waitpid(pid, &status, 0) < 0) {
+	stall = kvmtest_int("kvmtest.stall=", cmdline);
+	if (pid > 0 && stall > 0) {
+		signal(SIGALRM, dump_tasks);
+		alarm(stall);
+	}
+	while (pid > 0 && (ret = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		;
+	alarm(0);
+	if (pid < 0 || ret < 0) {
 		printf("Bail out! cannot run %s: %s\n", path, strerror(errno));
 		status = 127 << 8;
 	}

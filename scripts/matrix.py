@@ -20,8 +20,11 @@ import os
 import queue
 import re
 import select
+import shutil
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -62,7 +65,7 @@ class Config:
         self.options = options
         self.expect = expect
 
-    def qemu_argv(self, kernel, initrd, append, memory=MEMORY):
+    def qemu_argv(self, kernel, initrd, append, memory=MEMORY, monitor=None):
         if self.machine not in MACHINES:
             raise ValueError(f'{self.name}: unknown machine {self.machine}')
         machine = MACHINES[self.machine]
@@ -70,7 +73,8 @@ class Config:
             machine += ',' + self.options
         argv = ['qemu-system-ppc64', '-M', machine, '-m', memory, '-smp', '1',
                 '-nodefaults', '-display', 'none', '-serial', 'stdio',
-                '-monitor', 'none', '-no-reboot',
+                '-monitor', f'unix:{monitor},server=on,wait=off' if monitor else 'none',
+                '-no-reboot',
                 '-kernel', kernel, '-initrd', initrd, '-append', append]
         if self.cpu:
             argv[3:3] = ['-cpu', self.cpu]
@@ -171,6 +175,32 @@ def run_slotted(cfg, args, slots):
         slots.release(token)
 
 
+def where(monitor):
+    """The registers of a hung guest's CPU, from QEMU's monitor: the log of
+    a TIMEOUT shows where the guest was (NIP, LR; the kernel's System.map
+    names them)."""
+    out = b''
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            sock.connect(monitor)
+            sock.sendall(b'info registers\n')
+            end = time.monotonic() + 2
+            while time.monotonic() < end:
+                try:
+                    chunk = sock.recv(65536)
+                except socket.timeout:
+                    break
+                if not chunk:
+                    break
+                out += chunk
+    except OSError as e:
+        return [f'# monitor: {e}']
+    text = re.sub(r'\x1b\[[0-9;]*[A-Za-z]', '', out.decode('utf-8', 'replace'))
+    return ['# monitor: ' + x.rstrip() for x in text.splitlines()
+            if x.strip() and not x.startswith(('QEMU ', '(qemu)'))]
+
+
 def run_one(cfg, args):
     append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
@@ -178,7 +208,9 @@ def run_one(cfg, args):
                       [f'kvmtest.seed={args.seed}'] +
                       ([f'kvmtest.skip={",".join(args.skip_list)}'] if args.skip_list else []) +
                       ([args.append] if args.append else []))
-    argv = cfg.qemu_argv(args.kernel, args.initrd, append, args.memory)
+    mondir = tempfile.mkdtemp(prefix='matrix-mon-')
+    monitor = os.path.join(mondir, 'monitor')
+    argv = cfg.qemu_argv(args.kernel, args.initrd, append, args.memory, monitor)
     log_path = os.path.join(args.results, cfg.name + '.log')
     start = time.monotonic()
     timed_out = False
@@ -209,11 +241,17 @@ def run_one(cfg, args):
             if line is None:
                 break
             log.write(line)
+            # As it comes: a log read while the guest runs is its console.
+            if lines.empty():
+                log.flush()
             if line.startswith(b'@@@ GUEST DONE'):
                 done_at = time.monotonic()
+        if timed_out and proc.poll() is None:
+            log.write(('\n'.join(where(monitor)) + '\n').encode())
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+    shutil.rmtree(mondir, ignore_errors=True)
     elapsed = time.monotonic() - start
     with open(log_path, 'rb') as log:
         console = log.read().decode('utf-8', 'replace')
