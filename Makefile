@@ -18,6 +18,12 @@ SKIP_TESTS ?=
 # Seed of the guests' random tests; empty = a new one per run, printed.
 SEED ?=
 JOBS ?= $(shell nproc)
+# The HV configurations whose guests run kselftest's runner in `make`: one
+# nested v1, one nested v2 and one PowerNV that run guests, and the two HV
+# hosts that cannot (their skips must say why).  `make runner` runs it on
+# the other HV configurations, `make qemu-l2-check` on QEMU_L2_CHECK; `make
+# check` runs all three.  With CONFIGS set, every configuration named runs it.
+RUNNER_CONFIGS ?= pseries-p9-v1 pseries-p9-v2 powernv10 powernv8 powernv9-hash
 
 export BASE KERNEL_SRC JOBS
 
@@ -33,7 +39,8 @@ INITRAMFS := $(B)/initramfs$(SUFFIX).cpio
 WHERE := $(if $(filter debug kasan,$(VARIANT)),hv=1)
 MATRIX := scripts/matrix.py --jobs $(JOBS) --timeout $(TIMEOUT) $(if $(CONFIGS),--configs '$(CONFIGS)') \
 	$(if $(WHERE),--where '$(WHERE)' --lockdep --set masked=efault) $(if $(SKIP_TESTS),--skip '$(SKIP_TESTS)') $(if $(SEED),--seed $(SEED))
-RUN_MATRIX = python3 $(MATRIX) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
+RUNNER := $(if $(WHERE)$(CONFIGS),,--runner '$(RUNNER_CONFIGS)')
+RUN_MATRIX = python3 $(MATRIX) $(RUNNER) --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results$(SUFFIX)
 
 # Targets run one at a time, as listed.  Under a parent make's jobserver
 # (`make check` runs this makefile from one, `make -jN` is one), the
@@ -106,6 +113,12 @@ matrix: initramfs
 ## make matrix-only   make matrix on the kernel and initramfs as they are, building nothing
 matrix-only:
 	+@$(RUN_MATRIX)
+
+## make runner        kselftest's runner on the HV configurations make's matrix leaves it out on, but for QEMU_L2_CHECK (results in build/results-runner/)
+.PHONY: runner
+runner: initramfs
+	+@python3 $(MATRIX) --configs '$(addprefix !,$(RUNNER_CONFIGS) $(QEMU_L2_CHECK))' --where hv=1 \
+	  --kunit --kernel $(VMLINUX) --initrd $(INITRAMFS) --results $(B)/results-runner
 
 ## make qemu-l2       every configuration that can run guests, in a Debian userspace: Debian's QEMU starts an L2 per mode, the KVM selftests run through kselftest's runner (CONFIGS=...; results in build/results-l2/)
 ## make qemu-l2-check make qemu-l2 on QEMU_L2_CHECK, one configuration per API (nested v1, v2, PowerNV)

@@ -47,6 +47,9 @@ MEMORY = '2G'
 # Seconds a guest may take to stop after /init said it is done.
 DONE_GRACE = 3
 
+# The program of guest/order-ci that runs kselftest's runner (--runner).
+RUNNER = 'kselftest_kvm'
+
 # Which expectation keys each guest program reports on a "# result:" line.
 RESULT_KEYS = {
     'hv_vm': ('hv',),
@@ -201,12 +204,23 @@ def where(monitor):
             if x.strip() and not x.startswith(('QEMU ', '(qemu)'))]
 
 
+def skip_list(cfg, args):
+    """What this guest leaves out: --skip, and kselftest's runner on the HV
+    configurations --runner does not name."""
+    names = list(args.skip_list)
+    if args.runner and cfg.expect.get('hv') == '1' and RUNNER not in names and \
+            not any(fnmatch.fnmatch(cfg.name, g) for g in args.runner):
+        names.append(RUNNER)
+    return names
+
+
 def run_one(cfg, args):
+    skips = skip_list(cfg, args)
     append = ' '.join(['console=hvc0', 'panic=-1'] +
                       cfg.cmdline +
                       [f'kvmtest.{k}={v}' for k, v in cfg.expect.items()] +
                       [f'kvmtest.seed={args.seed}'] +
-                      ([f'kvmtest.skip={",".join(args.skip_list)}'] if args.skip_list else []) +
+                      ([f'kvmtest.skip={",".join(skips)}'] if skips else []) +
                       ([args.append] if args.append else []))
     mondir = tempfile.mkdtemp(prefix='matrix-mon-')
     monitor = os.path.join(mondir, 'monitor')
@@ -277,13 +291,17 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
     else:
         programs_rows = []
     rows.extend(programs_rows)
+    skips = skip_list(cfg, args)
     for name, status, lines in programs:
         if status == 'left out':
-            # /init leaves out what kvmtest.skip (--skip) lists, and only that.
-            asked = name in args.skip_list
+            # /init leaves out what kvmtest.skip (--skip, --runner) lists,
+            # and only that.
+            asked = name in skips
+            why = 'left out: --skip' if name in args.skip_list else \
+                'left out: --runner (make check runs it here: make runner)'
             rows.append((cfg.name, name, 'left out' if asked else 'run', 'left out',
                          'SKIP' if asked else 'FAIL',
-                         'left out: --skip' if asked else 'left out, but --skip does not name it',
+                         why if asked else 'left out, but --skip does not name it',
                          elapsed))
             continue
         if name in PROGRAM_JUDGES:
@@ -319,11 +337,11 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
     checked = {k for name, _, _ in ran for k in RESULT_KEYS.get(name, ())}
     checked |= {k for k in ('guests',) if ran}
     unchecked = sorted(set(cfg.expect) - checked)
-    missing = [n for n in args.skip_list if n not in {name for name, _, _ in programs}]
+    missing = [n for n in skips if n not in {name for name, _, _ in programs}]
     if missing and finished:
         rows.append((cfg.name, '(guest)', 'left out: ' + ' '.join(missing), 'not in its order',
                      'FAIL', '--skip names programs this guest does not have', elapsed))
-    not_left_out = sorted({name for name, _, _ in ran} & set(args.skip_list))
+    not_left_out = sorted({name for name, _, _ in ran} & set(skips))
     if not_left_out:
         rows.append((cfg.name, '(guest)', 'left out: ' + ' '.join(not_left_out), 'run',
                      'FAIL', '--skip names programs the guest ran (an /init without kvmtest.skip?)',
@@ -380,7 +398,11 @@ def main():
     p.add_argument('--kernel', default=os.path.join(TOP, 'build', 'vmlinux'))
     p.add_argument('--initrd', default=os.path.join(TOP, 'build', 'initramfs.cpio'))
     p.add_argument('--results', default=os.path.join(TOP, 'build', 'results'))
-    p.add_argument('--configs', default='', help='names or globs, comma or space separated')
+    p.add_argument('--configs', default='',
+                   help='names or globs, comma or space separated; !GLOB leaves those out')
+    p.add_argument('--runner', default='', metavar='CONFIGS',
+                   help=f'the HV configurations (names or globs) whose guests run {RUNNER}; '
+                   'the other HV guests leave it out (default: every one)')
     p.add_argument('--where', default='', metavar='KEY=VALUE',
                    help='only the configurations whose table sets these expectations')
     p.add_argument('--jobs', type=int, default=os.cpu_count() or 1)
@@ -429,12 +451,19 @@ def main():
     # (/init knows a program by its file name: compat_caps_test, not
     # powerpc/compat_caps_test.)
     args.skip_list = [os.path.basename(n) for n in args.skip.replace(',', ' ').split()]
-    if args.configs:
-        wanted = args.configs.replace(',', ' ').split()
-        unknown = [w for w in wanted if not any(fnmatch.fnmatch(c.name, w) for c in configs)]
+    args.runner = args.runner.replace(',', ' ').split()
+    for what, globs in (('--configs', [g.lstrip('!') for g in args.configs.replace(',', ' ').split()]),
+                        ('--runner', args.runner)):
+        unknown = [g for g in globs if not any(fnmatch.fnmatch(c.name, g) for c in configs)]
         if unknown:
-            sys.exit(f'matrix: no configuration matches {", ".join(unknown)} in {args.table}')
-        configs = [c for c in configs if any(fnmatch.fnmatch(c.name, w) for w in wanted)]
+            sys.exit(f'matrix: {what}: no configuration matches {", ".join(unknown)} in {args.table}')
+    if args.configs:
+        items = args.configs.replace(',', ' ').split()
+        wanted = [w for w in items if not w.startswith('!')]
+        unwanted = [w[1:] for w in items if w.startswith('!')]
+        configs = [c for c in configs
+                   if (not wanted or any(fnmatch.fnmatch(c.name, w) for w in wanted)) and
+                   not any(fnmatch.fnmatch(c.name, w) for w in unwanted)]
     for item in args.where.replace(',', ' ').split():
         key, _, value = item.partition('=')
         configs = [c for c in configs if c.expect.get(key) == value]
