@@ -5,7 +5,9 @@ build/: the matrix (build/results/) with make compare's answers
 (build/results-mainline/) and make bench's ratios (build/bench/,
 build/bench-mainline/) beside it, make compare's ARCH_COMPAT table, and
 make debian (build/results-debian-4k/, build/results-debian-64k/) and
-make qemu-l2 (build/results-l2/).
+make qemu-l2 (build/results-l2/).  Where make's matrix leaves kselftest's
+runner out, its rows are make runner's (build/results-runner/) or make
+qemu-l2's.
 A part whose results are missing is left out, saying which command makes it.
 
 Usage: results.py [--build DIR] [--readme README.md]
@@ -24,6 +26,8 @@ sys.path.insert(0, os.path.join(TOP, 'scripts'))
 import bench  # noqa: E402  (the bench's own parser of guest output)
 
 BEGIN = '<!-- results: begin -->'
+# The guest program that runs kselftest's runner (scripts/matrix.py).
+RUNNER = 'kselftest_kvm'
 END = '<!-- results: end -->'
 
 # KVM_REG_PPC_ARCH_COMPAT values by their short names in the tables.
@@ -91,21 +95,33 @@ def matrix_part(build):
         return ['The matrix has not run here: `make matrix`.']
     ml = compat_answers(build, 'results-mainline')
     ours_b, ml_b = bench_ratios(build, 'bench'), bench_ratios(build, 'bench-mainline')
+    # Where make's matrix leaves kselftest's runner out, its rows come from
+    # make runner or make qemu-l2, named in the cell.
+    elsewhere = [(where, summary(os.path.join(build, d)) or [])
+                 for where, d in (('runner', 'results-runner'), ('qemu-l2', 'results-l2'))]
     configs = list(dict.fromkeys(r[0] for r in rows))
     body = []
+    used = set()
     for c in configs:
         mine = [r for r in rows if r[0] == c]
         get = {r[1]: r for r in mine}
         caps = get.get('compat_caps', ('', '', '', '-'))[3]
-        progs = [r[4] for r in mine if not r[1].startswith('(') and r[1] != 'kunit'
+        progs = [r[4] for r in mine if not r[1].startswith('(') and r[1] not in ('kunit', RUNNER)
                  and guest_program(r[1])]
-        tests = [r[4] for r in mine if not r[1].startswith('(') and r[1] != 'kunit'
-                 and not guest_program(r[1])]
+        tests = counts([r[4] for r in mine if r[1].startswith('kselftest ')])
+        if get.get(RUNNER, ('',) * 4)[3] == 'left out':
+            tests = 'left out'
+            for where, other_rows in elsewhere:
+                found = [r[4] for r in other_rows if r[0] == c and r[1].startswith('kselftest ')]
+                if found:
+                    tests = f'{counts(found)} ({where})'
+                    used.add(where)
+                    break
         other = [r for r in mine if r[1] == '(guest)']
         row = [c, caps]
         if ml is not None:
             row.append('same' if ml.get(c) == caps else ml.get(c, '-'))
-        row += [get.get('kunit', ('',) * 5)[4] or '-', counts(progs), counts(tests),
+        row += [get.get('kunit', ('',) * 5)[4] or '-', counts(progs), tests,
                 get.get('(console)', ('',) * 5)[4] or '-']
         if ours_b is not None:
             b = ours_b.get(c, '-')
@@ -131,6 +147,11 @@ def matrix_part(build):
     if ml is not None:
         out.append(f'*mainline 7.3*: what `compat_caps` reported on mainline (`make compare`, '
                    f'{day(os.path.join(build, "results-mainline", "summary.tsv"))}).')
+    if used:
+        out.append('*KVM selftests*: where `make` leaves kselftest\'s runner out, the '
+                   'runner\'s rows of '
+                   + ' or '.join(f'`make {w}`' for w in ('runner', 'qemu-l2') if w in used)
+                   + ', as the cell says.')
     if ours_b is not None:
         out.append(f'*bench*: `make bench`, '
                    f'{day(os.path.join(build, "bench", "summary.tsv"))}: KVM_PPC_GET_COMPAT_CAPS\'s '
