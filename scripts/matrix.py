@@ -298,7 +298,7 @@ def judge(cfg, console, timed_out, returncode, elapsed, args):
             # and only that.
             asked = name in skips
             why = 'left out: --skip' if name in args.skip_list else \
-                'left out: --runner (make check runs it here: make runner)'
+                'left out: --runner (make runner or make qemu-l2-check runs it)'
             rows.append((cfg.name, name, 'left out' if asked else 'run', 'left out',
                          'SKIP' if asked else 'FAIL',
                          why if asked else 'left out, but --skip does not name it',

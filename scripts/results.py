@@ -26,9 +26,9 @@ sys.path.insert(0, os.path.join(TOP, 'scripts'))
 import bench  # noqa: E402  (the bench's own parser of guest output)
 
 BEGIN = '<!-- results: begin -->'
+END = '<!-- results: end -->'
 # The guest program that runs kselftest's runner (scripts/matrix.py).
 RUNNER = 'kselftest_kvm'
-END = '<!-- results: end -->'
 
 # KVM_REG_PPC_ARCH_COMPAT values by their short names in the tables.
 VALUES = {
